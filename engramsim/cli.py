@@ -1,0 +1,213 @@
+"""The ``engramsim`` command.
+
+::
+
+    engramsim list
+    engramsim run EXPERIMENT [--set key=value ...] [--out PATH] [--workers N | --scheduler ADDRESS]
+                             [--backend NAME] [--seeds K] [--no-plot] [--quiet] [--debug]
+    engramsim plot RESULT.nc [--out FIGURE.png]
+
+``--set key=a,b,c`` sweeps a list, ``--set key=start:stop:step`` sweeps a
+range including both ends, ``--set seeds=K`` sets the number of seeds.
+Errors are one line, with the traceback only under ``--debug``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+
+class UsageError(ValueError):
+    """A bad command line (reported as one line)."""
+
+
+def _parse_scalar(text: str, like: Any, key: str) -> Any:
+    """Convert ``text`` to the type of the default value ``like``."""
+    if isinstance(like, bool):
+        lowered = text.strip().lower()
+        if lowered in ("true", "1", "yes", "on"):
+            return True
+        if lowered in ("false", "0", "no", "off"):
+            return False
+        raise UsageError(f"--set {key}: expected true or false, got {text!r}")
+    if isinstance(like, (int, np.integer)):
+        try:
+            return int(text)
+        except ValueError:
+            try:
+                value = float(text)
+            except ValueError:
+                raise UsageError(f"--set {key}: expected an integer, got {text!r}") from None
+            if not value.is_integer():
+                raise UsageError(f"--set {key}: expected an integer, got {text!r}") from None
+            return int(value)
+    if isinstance(like, (float, np.floating)):
+        try:
+            return float(text)
+        except ValueError:
+            raise UsageError(f"--set {key}: expected a number, got {text!r}") from None
+    if like is None:
+        for convert in (int, float):
+            try:
+                return convert(text)
+            except ValueError:
+                pass
+        return None if text.lower() == "none" else text
+    return text.strip()
+
+
+def _range(text: str, like: Any, key: str) -> list[Any]:
+    parts = text.split(":")
+    if len(parts) != 3:
+        raise UsageError(f"--set {key}: a range is start:stop:step, got {text!r}")
+    start, stop, step = (_parse_scalar(p, like if not isinstance(like, str) else 0.0, key) for p in parts)
+    if step <= 0 or stop < start:
+        raise UsageError(f"--set {key}: a range needs step > 0 and stop >= start, got {text!r}")
+    count = int(np.floor((stop - start) / step + 1e-9)) + 1
+    values = [start + i * step for i in range(count)]
+    if isinstance(start, float) or isinstance(step, float):
+        values = [round(float(v), 12) for v in values]
+    return values
+
+
+def parse_set(items: Sequence[str], defaults: dict[str, Any], experiment: str) -> tuple[dict[str, Any], int | None]:
+    """Parse ``--set key=value`` items against an experiment's defaults.
+
+    Returns the overrides and the number of seeds (``None`` when not set).
+    """
+    overrides: dict[str, Any] = {}
+    seeds = None
+    for item in items:
+        if "=" not in item:
+            raise UsageError(f"--set expects key=value, got {item!r}")
+        key, text = (s.strip() for s in item.split("=", 1))
+        if key == "seeds":
+            seeds = _parse_scalar(text, 0, "seeds")
+            if seeds < 1:
+                raise UsageError(f"--set seeds: expected a number of seeds >= 1, got {text!r}")
+            continue
+        if key not in defaults:
+            raise UsageError(f"unknown parameter {key!r} for {experiment}; parameters: "
+                             f"{', '.join(sorted(defaults))}, seeds")
+        default = defaults[key]
+        like = default[0] if isinstance(default, (list, tuple)) and default else default
+        if not text:
+            raise UsageError(f"--set {key}: empty value")
+        if ":" in text and not isinstance(like, str):
+            value: Any = _range(text, like, key)
+        elif "," in text:
+            value = [_parse_scalar(t, like, key) for t in text.split(",") if t.strip()]
+        else:
+            value = _parse_scalar(text, like, key)
+        overrides[key] = value
+    return overrides, seeds
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    from engramsim.experiments import experiments
+
+    for name, exp in experiments().items():
+        print(f"{name:28s} {exp.description}")
+        if args.verbose:
+            for key, value in exp.defaults.items():
+                print(f"    {key} = {value}")
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from engramsim.experiments import get_experiment, run_experiment, write_dataset
+    from engramsim.experiments.plotting import save_figure
+
+    exp = get_experiment(args.experiment)
+    overrides, seeds = parse_set(args.set or [], dict(exp.defaults), exp.name)
+    if args.backend is not None:
+        if "backend" not in exp.defaults:
+            raise UsageError(f"experiment {exp.name} has no backend parameter")
+        overrides["backend"] = args.backend
+    if args.workers is not None and args.workers < 1:
+        raise UsageError(f"--workers must be >= 1, got {args.workers}")
+    out = Path(args.out) if args.out else Path("results") / f"{exp.name}.nc"
+    ds = run_experiment(exp.name, overrides, seeds=seeds, out=out, workers=args.workers,
+                        scheduler=args.scheduler, progress=not args.quiet)
+    write_dataset(ds, out)
+    if not args.quiet:
+        print(f"wrote {out}")
+    if not args.no_plot and exp.plot is not None:
+        figure_path = save_figure(exp.plot(ds), out.with_suffix(".png"))
+        if not args.quiet:
+            print(f"wrote {figure_path}")
+    return 0
+
+
+def _cmd_plot(args: argparse.Namespace) -> int:
+    import xarray as xr
+
+    from engramsim.experiments.plotting import plot_dataset, save_figure
+
+    if not os.path.exists(args.result):
+        raise UsageError(f"no such file: {args.result}")
+    with xr.open_dataset(args.result, engine="h5netcdf") as ds:
+        ds = ds.load()
+    out = args.out or str(Path(args.result).with_suffix(".png"))
+    print(f"wrote {save_figure(plot_dataset(ds), out)}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``engramsim`` command."""
+    parser = argparse.ArgumentParser(prog="engramsim", description="Associative-memory simulations and sweeps.")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p_list = sub.add_parser("list", help="list the registered experiments")
+    p_list.add_argument("-v", "--verbose", action="store_true", help="also show default parameters")
+    p_list.set_defaults(func=_cmd_list)
+
+    p_run = sub.add_parser("run", help="run a registered experiment")
+    p_run.add_argument("experiment")
+    p_run.add_argument("--set", action="append", metavar="KEY=VALUE",
+                       help="set a parameter: a value, a list a,b,c, or a range start:stop:step")
+    p_run.add_argument("--out", help="netCDF output (default results/EXPERIMENT.nc); finished points are kept "
+                                     "in OUT.parts/ so that a re-run resumes")
+    group = p_run.add_mutually_exclusive_group()
+    group.add_argument("--workers", type=int, help="run on a local Dask cluster of N worker processes")
+    group.add_argument("--scheduler", help="run on the Dask scheduler at ADDRESS")
+    p_run.add_argument("--backend", choices=("numpy", "numba", "cupy", "auto"))
+    p_run.add_argument("--no-plot", action="store_true", help="do not write the PNG figure")
+    p_run.add_argument("--quiet", action="store_true", help="no progress bar or messages")
+    p_run.add_argument("--debug", action="store_true", help="show tracebacks")
+    p_run.set_defaults(func=_cmd_run)
+
+    p_plot = sub.add_parser("plot", help="plot a result file")
+    p_plot.add_argument("result")
+    p_plot.add_argument("--out", help="figure path (default: RESULT.png)")
+    p_plot.add_argument("--debug", action="store_true", help="show tracebacks")
+    p_plot.set_defaults(func=_cmd_plot)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``engramsim`` command; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("engramsim: interrupted; finished points are kept and a re-run resumes", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if args.debug:
+            raise
+        print(f"engramsim: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

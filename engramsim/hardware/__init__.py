@@ -1,0 +1,1 @@
+"""Export and hardware emulation (PyNN, SpiNNaker, NIR)."""
