@@ -34,8 +34,8 @@ RETRIEVED_OVERLAP = 0.9
 
 DEFAULTS: dict[str, Any] = {
     "rule": ["hebb", "storkey", "pseudo_inverse"],
-    "n_neurons": [100, 200, 400, 800],
-    "load": [round(x, 3) for x in np.arange(0.05, 0.601, 0.025)],
+    "n_neurons": [100, 200, 400],
+    "load": [round(x, 3) for x in np.arange(0.05, 0.601, 0.05)],
     "cue_noise": 0.0,
     "n_cues": 50,
     "dynamics": "async",

@@ -2,7 +2,8 @@
 
 States run in parallel over the batch.
 
-``dense_step`` rewrites the field as a matrix product.  With ``t = xi_i s_i = +-1``,
+``dense_step`` with an exact (int64) table rewrites the field as a matrix
+product.  With ``t = xi_i s_i = +-1``,
 ``g(m - t) = A(m) + t D(m)`` where ``2A = g(m-1) + g(m+1)`` and
 ``2D = g(m-1) - g(m+1)``; as ``xi_i^2 = 1``,
 
@@ -11,13 +12,18 @@ States run in parallel over the batch.
 a (B, K) x (K, N) matrix product plus a rank-one term.  Numba gathers the
 weights ``2A``, ``2D`` from the table (parallel over states); the product
 runs in BLAS, in float64 whenever the integers involved stay below 2**53
-(then it is exact), else in int64.  This is the reference's sum, regrouped:
-with an int64 table both are exact and the updates are identical; with a
-float64 table they agree up to rounding (which can only matter where a field
-is within rounding of zero).
+(then it is exact), else in int64.  This is the reference's sum, regrouped,
+and as both are exact the updates are identical.  (In floating point the
+regrouping would add and subtract the large values ``g(m+1)`` where the
+field uses ``g(m-1)``, and exact ties would no longer come out as 0.)
 
-``dense_async`` follows the reference line by line: integer overlaps kept in
-memory and updated after each flip, O(K) per unit.
+With a float64 table (the exponential interaction, or polynomials too large
+for int64), ``dense_step`` and ``dense_async`` follow the reference's direct
+form: ``sum_mu xi_i^mu g(a_mu)`` summed in pattern order.  The reference
+sums the same terms in NumPy's (pairwise) order, so the two agree up to
+rounding, which can only matter where a field is within rounding of zero.
+``dense_async`` keeps integer overlaps in memory and updates them after
+each flip, O(K) per unit.
 """
 
 from __future__ import annotations
@@ -63,6 +69,34 @@ def _step_weights(m_all, table, base, relative, a2, d2):
         d2[b] = total
 
 
+@njit(cache=True, inline="always")
+def _field(xi_i, s_i, m, table, offset):
+    """sum_mu xi_i^mu g(m_mu - xi_i^mu s_i), summed in pattern order."""
+    h = table[0] - table[0]
+    for mu in range(m.shape[0]):
+        x = np.int64(xi_i[mu])
+        h += x * table[m[mu] - x * s_i + offset]
+    return h
+
+
+@njit(cache=True, inline="always")
+def _sign(h, current):
+    if h > 0:
+        return 1
+    if h < 0:
+        return -1
+    return current
+
+
+@njit(cache=True, parallel=True)
+def _step_direct(columns, states, m_all, table, base, relative, out):
+    for b in prange(states.shape[0]):
+        m = m_all[b]
+        offset = _offset(m, base, relative)
+        for i in range(columns.shape[0]):
+            out[b, i] = _sign(_field(columns[i], np.int64(states[b, i]), m, table, offset), states[b, i])
+
+
 @njit(cache=True, parallel=True)
 def _async_loop(columns, states, m_all, table, base, relative, max_sweeps, seeds, steps, status):
     n_units, n_patterns = columns.shape
@@ -79,16 +113,7 @@ def _async_loop(columns, states, m_all, table, base, relative, max_sweeps, seeds
             for idx in range(n_units):
                 i = order[idx]
                 xi_i = columns[i]
-                si = np.int64(s[i])
-                h = table[0] - table[0]
-                for mu in range(n_patterns):
-                    x = np.int64(xi_i[mu])
-                    h += x * table[m[mu] - x * si + offset]
-                v = s[i]
-                if h > 0:
-                    v = 1
-                elif h < 0:
-                    v = -1
+                v = _sign(_field(xi_i, np.int64(s[i]), m, table, offset), s[i])
                 if v != s[i]:
                     s[i] = v
                     for mu in range(n_patterns):
@@ -104,15 +129,20 @@ def _async_loop(columns, states, m_all, table, base, relative, max_sweeps, seeds
 def dense_step(patterns, states, table, base, relative):
     """Numba twin of :func:`engramsim.sim.kernels.dense_numpy.dense_step`.
 
-    Works through the states in blocks, so that memory stays bounded for
-    large batches (every stored pattern as a cue, say).
+    Exact (int64) tables take the matrix-product form, in blocks of states so
+    that memory stays bounded for large batches; float tables take the
+    reference's direct form (see the module docstring).
     """
+    if table.dtype.kind == "f":
+        out = np.empty(states.shape, dtype=np.int8)
+        _step_direct(np.ascontiguousarray(patterns.T), states, overlaps(patterns, states),
+                     np.ascontiguousarray(table), np.int64(base), bool(relative), out)
+        return out
     n_patterns = patterns.shape[0]
-    dtype = table.dtype
-    if dtype.kind != "f" and 4 * n_patterns * int(np.abs(table).max()) < _FLOAT64_EXACT:
-        dtype = np.dtype(np.float64)  # integers below 2**53: exact, and BLAS is fast
+    exact_float = 4 * n_patterns * int(np.abs(table).max()) < _FLOAT64_EXACT
+    dtype = np.float64 if exact_float else np.int64  # integers below 2**53: exact in BLAS
     xi_float = patterns.astype(np.float64)
-    xi = xi_float if dtype == np.float64 else patterns.astype(dtype)
+    xi = xi_float if exact_float else patterns.astype(np.int64)
     table = np.ascontiguousarray(table, dtype=dtype)
     out = np.empty(states.shape, dtype=np.int8)
     chunk = max(1, _CHUNK // max(n_patterns, 1))
