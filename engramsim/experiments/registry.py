@@ -70,6 +70,7 @@ _BUILTIN_MODULES = (
     "engramsim.experiments.hopfield_capacity",
     "engramsim.experiments.dense_capacity",
     "engramsim.experiments.multitask_magnetization",
+    "engramsim.experiments.dendrites",
 )
 
 

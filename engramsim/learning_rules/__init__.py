@@ -2,6 +2,8 @@
 
 from engramsim.learning_rules.hebb import hebb, hebb_counts
 from engramsim.learning_rules.pseudo_inverse import pseudo_inverse
+from engramsim.learning_rules.sparsey import bundle_saturation, saturated_bundles, sparsey_hebb
 from engramsim.learning_rules.storkey import storkey
 
-__all__ = ["hebb", "hebb_counts", "pseudo_inverse", "storkey"]
+__all__ = ["bundle_saturation", "hebb", "hebb_counts", "pseudo_inverse", "saturated_bundles", "sparsey_hebb",
+           "storkey"]

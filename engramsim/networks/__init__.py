@@ -1,17 +1,28 @@
 """Memory models, one module each, all following the protocol of :mod:`engramsim.networks.base`."""
 
 from engramsim.networks.base import AssociativeMemory, RecallResult
+from engramsim.networks.dendrites import DendriticNeuron, OverlapHistogram, Segment
 from engramsim.networks.dense import DenseAssociativeMemory
 from engramsim.networks.hopfield import Hopfield
 from engramsim.networks.modern import ModernHopfield
 from engramsim.networks.multitask import MultitaskHopfield, diluted_patterns
+from engramsim.networks.sparsey import CSA, Sparsey, SparseyLevel, SparseyMac, SparseyRecall, csa_preset
 
 __all__ = [
     "AssociativeMemory",
     "DenseAssociativeMemory",
+    "DendriticNeuron",
+    "OverlapHistogram",
+    "Segment",
     "Hopfield",
     "ModernHopfield",
     "MultitaskHopfield",
     "RecallResult",
+    "CSA",
+    "Sparsey",
+    "SparseyLevel",
+    "SparseyMac",
+    "SparseyRecall",
+    "csa_preset",
     "diluted_patterns",
 ]

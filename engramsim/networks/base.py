@@ -20,7 +20,7 @@ import xarray as xr
 
 from engramsim.sim.backends import Backend, get_backend
 from engramsim.sim.kernels import CONVERGED, CYCLE, NOT_CONVERGED
-from engramsim.sim.random import check_seed, stream
+from engramsim.sim.random import check_seed, draw_seed, stream
 from engramsim.sim.validation import check_alphabet_array, check_real_array
 
 STATUS_NAMES = {CONVERGED: "fixed_point", CYCLE: "cycle", NOT_CONVERGED: "not_converged"}
@@ -130,6 +130,21 @@ class AssociativeMemory:
                 f"their last axis, got shape {arr.shape}"
             )
         return arr
+
+    def _order_seeds(self, n_states: int, seed: "int | np.random.Generator | None") -> tuple[int, np.ndarray]:
+        """Seeds of the asynchronous update order: one drawn seed, and one uint64 per state.
+
+        ``seed`` overrides the model's ``"order"`` stream (which advances with
+        each call) for this call.
+        """
+        if seed is None:
+            rng = self._stream("order")
+        else:
+            check_seed(seed)
+            rng = stream(seed, "order")
+        order_seed = draw_seed(rng)
+        seeds = np.random.default_rng(order_seed).integers(0, 2**63, size=n_states, dtype=np.uint64)
+        return order_seed, seeds
 
     def _stream(self, name: str) -> np.random.Generator:
         """The model's random stream called ``name`` (created on first use)."""

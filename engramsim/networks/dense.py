@@ -55,7 +55,6 @@ from engramsim.networks.base import AssociativeMemory, RecallResult
 from engramsim.sim.backends import Backend, get_backend
 from engramsim.sim.kernels import CONVERGED, CYCLE, NOT_CONVERGED
 from engramsim.sim.kernels.dense_numpy import overlaps as integer_overlaps
-from engramsim.sim.random import check_seed, draw_seed, stream
 from engramsim.sim.validation import check_choice, check_int
 
 INTERACTIONS = ("polynomial", "rectified_polynomial", "exponential")
@@ -174,12 +173,17 @@ class DenseAssociativeMemory(AssociativeMemory):
                 table = np.exp(np.arange(2 * n + 3, dtype=np.float64) - base)
                 self._tables = {"table": table, "base": base, "relative": True, "exact": False}
             else:
-                F = self.interaction_function
-                g = [F(a + 1) - F(a - 1) for a in range(-n - 1, n + 2)]
+                f, k = self.interaction_function, max(self.n_patterns, 1)
+                g = [f(a + 1) - f(a - 1) for a in range(-n - 1, n + 2)]
                 g_max = max(abs(v) for v in g)
-                exact = 4 * max(self.n_patterns, 1) * g_max < _INT64_EXACT
+                exact = 4 * k * g_max < _INT64_EXACT
                 table = np.array(g, dtype=np.int64) if exact else np.array([v / g_max for v in g])
-                self._tables = {"table": table, "base": n + 1, "relative": False, "exact": exact}
+                # F on [-N, N] for the energy: exact int64 sums while they fit
+                values = [f(x) for x in range(-n, n + 1)]
+                fits = k * max(abs(v) for v in values) < 2**62
+                energy = np.array(values, dtype=np.int64) if fits else np.array([_to_float(v) for v in values])
+                self._tables = {"table": table, "base": n + 1, "relative": False, "exact": exact,
+                                "energy": energy}
         return self._tables
 
     def _kernel(self, name: str):
@@ -240,7 +244,8 @@ class DenseAssociativeMemory(AssociativeMemory):
         dynamics
             ``"async"`` (sweeps over random permutations until one without
             flips; the energy never increases) or ``"sync"`` (all units at
-            once, stopping at a fixed point or a 2-cycle).
+            once, stopping at a fixed point or a 2-cycle; for n > 2 longer
+            cycles can occur, and run out the budget).
         max_steps
             Sweep (async) or step (sync) budget; default: the model's.
         seed
@@ -261,13 +266,7 @@ class DenseAssociativeMemory(AssociativeMemory):
             out, steps, status = self._recall_sync(s, max_steps)
             order_seed = "none"
         else:
-            if seed is None:
-                rng = self._stream("order")
-            else:
-                check_seed(seed)
-                rng = stream(seed, "order")
-            order_seed = draw_seed(rng)
-            seeds = np.random.default_rng(order_seed).integers(0, 2**63, size=s.shape[0], dtype=np.uint64)
+            order_seed, seeds = self._order_seeds(s.shape[0], seed)
             t = self._kernel_tables()
             out, steps, status = self._kernel("dense_async")(
                 self._patterns, s, t["table"], t["base"], t["relative"], max_steps, seeds)
@@ -301,7 +300,8 @@ class DenseAssociativeMemory(AssociativeMemory):
         """Energy ``E(s) = -sum_mu F(xi^mu . s)`` of each state, shape (B,), float64.
 
         Polynomial interactions are summed exactly in integers where they
-        fit in int64 and rounded once to float64.  The exponential energy is
+        fit in int64 and rounded once to float64 (beyond that, in float64,
+        where terms past the float64 range become infinite).  The exponential energy is
         ``-exp(lse(m))``; it overflows to ``-inf`` once ``lse(m) > ~709``
         (N of about 700 and more): use :meth:`log_neg_energy` there.
         """
@@ -309,12 +309,7 @@ class DenseAssociativeMemory(AssociativeMemory):
         if self.interaction == "exponential":
             with np.errstate(over="ignore"):
                 return -np.exp(self._log_neg_energy(m))
-        n = self.n_neurons
-        values = [self.interaction_function(x) for x in range(-n, n + 1)]
-        if max(self.n_patterns, 1) * max(abs(v) for v in values) < 2**62:
-            table = np.array(values, dtype=np.int64)
-            return -table[m + n].sum(axis=1).astype(np.float64)
-        return -np.array([_to_float(v) for v in values])[m + n].sum(axis=1)
+        return -self._kernel_tables()["energy"][m + self.n_neurons].sum(axis=1).astype(np.float64)
 
     def log_neg_energy(self, states: Any) -> np.ndarray:
         """``ln(-E(s)) = ln sum_mu F(m_mu)`` of each state, shape (B,), float64.

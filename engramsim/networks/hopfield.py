@@ -17,7 +17,6 @@ from engramsim.learning_rules import hebb_counts, pseudo_inverse, storkey
 from engramsim.networks.base import AssociativeMemory, RecallResult
 from engramsim.sim.backends import Backend
 from engramsim.sim.kernels.binary_numpy import sign_update
-from engramsim.sim.random import check_seed, draw_seed, stream
 from engramsim.sim.validation import check_choice, check_int
 
 RULES = ("hebb", "storkey", "pseudo_inverse")
@@ -224,16 +223,11 @@ class Hopfield(AssociativeMemory):
         states = xp.asarray(s)
         fields = self._initial_fields(s)
         if dynamics == "sync":
-            out, steps, status = self.backend.kernel("sign_sync")(coupling, states, max_steps, fields)
+            out, steps, status = self.backend.kernel("sign_sync")(coupling, states, max_steps, fields,
+                                                                  self._initial_fields)
             order_seed = "none"
         else:
-            if seed is None:
-                rng = self._stream("order")
-            else:
-                check_seed(seed)
-                rng = stream(seed, "order")
-            order_seed = draw_seed(rng)
-            seeds = np.random.default_rng(order_seed).integers(0, 2**63, size=s.shape[0], dtype=np.uint64)
+            order_seed, seeds = self._order_seeds(s.shape[0], seed)
             out, steps, status = self.backend.kernel("sign_async")(coupling, states, max_steps, seeds, fields)
         to_np = self.backend.to_numpy
         return self._result(to_np(out), to_np(steps), to_np(status), rule=self.rule, dynamics=dynamics,

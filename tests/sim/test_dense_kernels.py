@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engramsim.networks import DenseAssociativeMemory
 from engramsim.networks.patterns import flip_bits, random_patterns
@@ -98,3 +100,28 @@ def test_step_leaves_states_alone(backend):
     before = states.copy()
     backend.kernel("dense_step")(patterns, states, *table)
     np.testing.assert_array_equal(states, before)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    interaction=st.sampled_from(["polynomial", "rectified_polynomial"]),
+    degree=st.integers(2, 7),
+    n_units=st.integers(2, 12),
+    n_patterns=st.integers(1, 20),
+    seed=st.integers(0, 2**16),
+)
+def test_twins_agree_on_random_instances(interaction, degree, n_units, n_patterns, seed):
+    rng = np.random.default_rng(seed)
+    patterns = random_patterns(n_patterns, n_units, seed=rng)
+    states = random_patterns(6, n_units, seed=rng)
+    mem = DenseAssociativeMemory(n_units, interaction, degree, backend="numpy").store(patterns)
+    t = mem._kernel_tables()
+    table = (t["table"], t["base"], t["relative"])
+    np.testing.assert_array_equal(NUMBA.kernel("dense_step")(patterns, states, *table),
+                                  NUMPY.kernel("dense_step")(patterns, states, *table))
+    seeds = rng.integers(0, 2**63, size=6, dtype=np.uint64)
+    a = NUMPY.kernel("dense_async")(patterns, states.copy(), *table, 30, seeds)
+    b = NUMBA.kernel("dense_async")(patterns, states.copy(), *table, 30, seeds)
+    for x, y in zip(a, b):
+        np.testing.assert_array_equal(x, y)
+    assert np.all(mem.energy(a[0]) <= mem.energy(states))

@@ -57,15 +57,17 @@ def _add_row(h, coupling, i, sign):
 
 
 @njit(cache=True, parallel=True)
-def _sync_loop(coupling, states, fields, max_steps, steps, status):
+def _sync_loop(coupling, states, fields, previous, first_step, max_steps, steps, status):
     n_states, n_units = states.shape
     for b in prange(n_states):
+        if status[b] != NOT_CONVERGED:
+            continue
         s = states[b]
         h = fields[b]
-        previous = s.copy()
+        prev = previous[b]
         new = np.empty(n_units, dtype=np.int8)
         flipped = np.empty(n_units, dtype=np.int64)
-        for step in range(max_steps):
+        for step in range(first_step, max_steps):
             n_flips = 0
             same_as_previous = True
             for i in range(n_units):
@@ -78,14 +80,14 @@ def _sync_loop(coupling, states, fields, max_steps, steps, status):
                 if v != s[i]:
                     flipped[n_flips] = i
                     n_flips += 1
-                if v != previous[i]:
+                if v != prev[i]:
                     same_as_previous = False
             steps[b] += 1
             if n_flips == 0:
                 status[b] = CONVERGED
                 break
             for i in range(n_units):
-                previous[i] = s[i]
+                prev[i] = s[i]
                 s[i] = new[i]
             if step > 0 and same_as_previous:
                 status[b] = CYCLE
@@ -129,13 +131,49 @@ def _initial_fields(coupling, states, fields):
     return np.ascontiguousarray(fields, dtype=coupling.dtype)
 
 
+@njit(cache=True, parallel=True)
+def _bulk_sign(fields, states, status):
+    """One synchronous sign update of every state, in place; mark unchanged states CONVERGED."""
+    n_states, n_units = states.shape
+    for b in prange(n_states):
+        changed = False
+        for i in range(n_units):
+            if fields[b, i] > 0:
+                v = 1
+            elif fields[b, i] < 0:
+                v = -1
+            else:
+                v = states[b, i]
+            if v != states[b, i]:
+                states[b, i] = v
+                changed = True
+        if not changed:
+            status[b] = CONVERGED
+
+
 @register_kernel("sign_sync", "numba")
-def sign_sync(coupling, states, max_steps, fields=None):
-    """Numba twin of :func:`engramsim.sim.kernels.binary_numpy.sign_sync`."""
-    fields = _initial_fields(coupling, states, fields)
-    steps = np.zeros(states.shape[0], dtype=np.int64)
-    status = np.full(states.shape[0], NOT_CONVERGED, dtype=np.int8)
-    _sync_loop(np.ascontiguousarray(coupling), states, fields, int(max_steps), steps, status)
+def sign_sync(coupling, states, max_steps, fields=None, field_fn=None):
+    """Numba twin of :func:`engramsim.sim.kernels.binary_numpy.sign_sync`.
+
+    The first step is taken for the whole batch at once and its fields are
+    recomputed with one matrix product (``field_fn``, default
+    ``states @ coupling``): from a noisy cue many units flip, and a BLAS
+    product is cheaper than that many row updates.  Later steps flip few units
+    and update the fields row by row in the compiled loop.
+    """
+    if field_fn is None:
+        def field_fn(s):
+            return s.astype(coupling.dtype) @ coupling
+    fields = field_fn(states) if fields is None else fields
+    n_states = states.shape[0]
+    steps = np.zeros(n_states, dtype=np.int64)
+    status = np.full(n_states, NOT_CONVERGED, dtype=np.int8)
+    previous = states.copy()
+    if max_steps >= 1 and n_states:
+        steps[:] = 1
+        _bulk_sign(np.ascontiguousarray(fields), states, status)
+        fields = np.ascontiguousarray(field_fn(states), dtype=coupling.dtype)
+        _sync_loop(np.ascontiguousarray(coupling), states, fields, previous, 1, int(max_steps), steps, status)
     return states, steps, status
 
 

@@ -43,7 +43,7 @@ def sign_update(fields: np.ndarray, states: np.ndarray) -> np.ndarray:
 
 
 @register_kernel("sign_sync", "numpy")
-def sign_sync(coupling, states, max_steps, fields=None):
+def sign_sync(coupling, states, max_steps, fields=None, field_fn=None):
     """Synchronous sign dynamics for a batch of states.
 
     Parameters
@@ -54,6 +54,9 @@ def sign_sync(coupling, states, max_steps, fields=None):
         Most update rounds per state.
     fields : (B, N) array, optional
         ``states @ coupling`` if already known (unused by this reference).
+    field_fn : callable, optional
+        A cheaper way to compute ``states @ coupling`` for a batch (unused by
+        this reference, which always multiplies by ``coupling``).
 
     Returns
     -------

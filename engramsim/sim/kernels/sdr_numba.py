@@ -1,0 +1,211 @@
+"""Numba twins of :mod:`engramsim.sim.kernels.sdr_numpy`.
+
+The Monte-Carlo kernels run the trials in parallel blocks; each block owns
+its bitsets (one word per 64 cells) and its histogram row.  Inside a trial
+the overlap is counted while the random SDR is drawn (each inserted cell is
+looked up in the packed segment), and the bitsets are cleared by walking the
+inserted cells, so a trial costs O(a) rather than O(n / 64).  Random streams,
+draws and Floyd's algorithm are those of the reference, so the histograms are
+identical bit for bit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from engramsim.sim.backends import register_kernel
+from engramsim.sim.kernels.sdr_numpy import n_words
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+_LOW32 = np.uint64(0xFFFFFFFF)
+_ONE = np.uint64(1)
+_U6 = np.uint64(6)
+_U63 = np.uint64(63)
+_U32 = np.uint64(32)
+#: most parallel blocks of trials (each has its own scratch and histogram row)
+_MAX_BLOCKS = 256
+
+
+@njit(cache=True, inline="always")
+def _mix(z):
+    z = (z ^ (z >> np.uint64(30))) * _MIX1
+    z = (z ^ (z >> np.uint64(27))) * _MIX2
+    return z ^ (z >> np.uint64(31))
+
+
+@njit(cache=True, inline="always")
+def _below(r, m):
+    return ((r >> _U32) * m + (((r & _LOW32) * m) >> _U32)) >> _U32
+
+
+@njit(cache=True, inline="always")
+def _test(bits, x):
+    return (bits[x >> _U6] >> (x & _U63)) & _ONE
+
+
+@njit(cache=True, inline="always")
+def _set(bits, x):
+    bits[x >> _U6] |= _ONE << (x & _U63)
+
+
+@njit(cache=True, inline="always")
+def _clear_word(bits, x):
+    # zero the whole word holding x: used only to wipe a set cell by cell
+    bits[x >> _U6] = np.uint64(0)
+
+
+@njit(cache=True)
+def _floyd(bits, cells, state, m, k):
+    """Floyd's algorithm: a random k-subset of [0, m) into ``bits`` (and ``cells``)."""
+    for i in range(k):
+        j = np.uint64(m - k + i)
+        state = state + _GOLDEN
+        t = _below(_mix(state), j + _ONE)
+        x = j if _test(bits, t) else t
+        _set(bits, x)
+        cells[i] = x
+    return state
+
+
+@njit(cache=True)
+def _floyd_overlap(bits, cells, state, m, k, other):
+    """Like ``_floyd``, also counting the drawn cells that are set in ``other``."""
+    hits = 0
+    for i in range(k):
+        j = np.uint64(m - k + i)
+        state = state + _GOLDEN
+        t = _below(_mix(state), j + _ONE)
+        x = j if _test(bits, t) else t
+        _set(bits, x)
+        cells[i] = x
+        hits += np.int64(_test(other, x))
+    return state, hits
+
+
+@njit(cache=True, inline="always")
+def _trial_state(seed, t):
+    return _mix(seed + np.uint64(t + 1) * _GOLDEN)
+
+
+@njit(cache=True)
+def _wipe(bits, cells, k):
+    for i in range(k):
+        _clear_word(bits, cells[i])
+
+
+@njit(cache=True, parallel=True)
+def _match_loop(segment, n, a, trials, seed, n_blocks, length):
+    hist = np.zeros((n_blocks, length), dtype=np.int64)
+    words = segment.shape[0]
+    for blk in prange(n_blocks):
+        bits = np.zeros(words, dtype=np.uint64)
+        cells = np.empty(max(a, 1), dtype=np.uint64)
+        for t in range(blk * trials // n_blocks, (blk + 1) * trials // n_blocks):
+            state, hits = _floyd_overlap(bits, cells, _trial_state(seed, t), n, a, segment)
+            hist[blk, hits] += 1
+            _wipe(bits, cells, a)
+    return hist.sum(axis=0)
+
+
+@njit(cache=True, parallel=True)
+def _noise_loop(a, s, v, trials, seed, n_blocks):
+    hist = np.zeros((n_blocks, s + 1), dtype=np.int64)
+    words = (a + 63) // 64
+    for blk in prange(n_blocks):
+        synapses = np.zeros(words, dtype=np.uint64)
+        replaced = np.zeros(words, dtype=np.uint64)
+        syn_cells = np.empty(max(s, 1), dtype=np.uint64)
+        rep_cells = np.empty(max(v, 1), dtype=np.uint64)
+        for t in range(blk * trials // n_blocks, (blk + 1) * trials // n_blocks):
+            state = _floyd(synapses, syn_cells, _trial_state(seed, t), a, s)
+            state, lost = _floyd_overlap(replaced, rep_cells, state, a, v, synapses)
+            hist[blk, s - lost] += 1
+            _wipe(synapses, syn_cells, s)
+            _wipe(replaced, rep_cells, v)
+    return hist.sum(axis=0)
+
+
+@njit(cache=True, parallel=True)
+def _union_loop(n, a, s, n_stored, trials, seed, n_blocks):
+    hist = np.zeros((n_blocks, a + 1), dtype=np.int64)
+    sizes = np.zeros(n_blocks, dtype=np.int64)
+    words = (n + 63) // 64
+    for blk in prange(n_blocks):
+        union = np.zeros(words, dtype=np.uint64)
+        scratch = np.zeros(words, dtype=np.uint64)
+        union_cells = np.empty(max(n_stored * s, 1), dtype=np.uint64)
+        cells = np.empty(max(a, s, 1), dtype=np.uint64)
+        for t in range(blk * trials // n_blocks, (blk + 1) * trials // n_blocks):
+            state = _trial_state(seed, t)
+            size = 0
+            for _ in range(n_stored):
+                state = _floyd(scratch, cells, state, n, s)
+                for i in range(s):
+                    x = cells[i]
+                    if not _test(union, x):
+                        _set(union, x)
+                        union_cells[size] = x
+                        size += 1
+                _wipe(scratch, cells, s)
+            state, hits = _floyd_overlap(scratch, cells, state, n, a, union)
+            _wipe(scratch, cells, a)
+            _wipe(union, union_cells, size)
+            hist[blk, hits] += 1
+            sizes[blk] += size
+    return hist.sum(axis=0), sizes.sum()
+
+
+@njit(cache=True, parallel=True)
+def _overlap_loop(x, y, out):
+    for i in prange(x.shape[0]):
+        for j in range(y.shape[0]):
+            total = 0
+            for w in range(x.shape[1]):
+                z = x[i, w] & y[j, w]
+                # SWAR population count
+                z = z - ((z >> np.uint64(1)) & np.uint64(0x5555555555555555))
+                z = (z & np.uint64(0x3333333333333333)) + ((z >> np.uint64(2)) & np.uint64(0x3333333333333333))
+                z = (z + (z >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
+                total += (z * np.uint64(0x0101010101010101)) >> np.uint64(56)
+            out[i, j] = total
+
+
+def _blocks(trials: int) -> int:
+    return max(1, min(int(trials), _MAX_BLOCKS))
+
+
+@register_kernel("sdr_overlap", "numba")
+def sdr_overlap(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Numba twin of :func:`engramsim.sim.kernels.sdr_numpy.sdr_overlap`."""
+    out = np.empty((x.shape[0], y.shape[0]), dtype=np.int64)
+    _overlap_loop(np.ascontiguousarray(x, dtype=np.uint64), np.ascontiguousarray(y, dtype=np.uint64), out)
+    return out
+
+
+@register_kernel("sdr_match_histogram", "numba")
+def sdr_match_histogram(segment: np.ndarray, n: int, a: int, trials: int, seed: int) -> np.ndarray:
+    """Numba twin of :func:`engramsim.sim.kernels.sdr_numpy.sdr_match_histogram`."""
+    segment = np.ascontiguousarray(segment, dtype=np.uint64)
+    if segment.shape[0] != n_words(n):
+        raise ValueError(f"segment must hold {n_words(n)} words for n={n}, got {segment.shape[0]}")
+    length = min(a, int(np.bitwise_count(segment).sum())) + 1
+    full = _match_loop(segment, int(n), int(a), int(trials), np.uint64(seed), _blocks(trials), a + 1)
+    return full[:length].copy()
+
+
+@register_kernel("sdr_noise_histogram", "numba")
+def sdr_noise_histogram(a: int, s: int, v: int, trials: int, seed: int) -> np.ndarray:
+    """Numba twin of :func:`engramsim.sim.kernels.sdr_numpy.sdr_noise_histogram`."""
+    return _noise_loop(int(a), int(s), int(v), int(trials), np.uint64(seed), _blocks(trials))
+
+
+@register_kernel("sdr_union_histogram", "numba")
+def sdr_union_histogram(n: int, a: int, s: int, n_stored: int, trials: int, seed: int
+                        ) -> tuple[np.ndarray, int]:
+    """Numba twin of :func:`engramsim.sim.kernels.sdr_numpy.sdr_union_histogram`."""
+    hist, total = _union_loop(int(n), int(a), int(s), int(n_stored), int(trials), np.uint64(seed),
+                              _blocks(trials))
+    return hist, int(total)

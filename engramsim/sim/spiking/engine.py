@@ -1,0 +1,241 @@
+"""Lay a built :class:`~engramsim.sim.spiking.network.Network` out as flat arrays and step it.
+
+Cells get global indices in the order their populations were added.  The
+engine holds per-cell-type state and parameter arrays, a ring buffer of
+arriving weights, each projection stored dense or CSR (by density), and
+runs the backend's ``spiking_chunk`` kernel over blocks of steps.  Inputs
+that are random (Poisson sources, noise currents) are drawn here on the host
+from their seeded streams, so every backend sees the same draws.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from engramsim.sim.backends import add_kernel_module
+from engramsim.sim.spiking.celltypes import (IZHIKEVICH_CURRENT_SCALE, IF_curr_exp, Izhikevich,
+                                             SpikeSourceArray, SpikeSourcePoisson)
+from engramsim.sim.spiking.kernels_numpy import CSR, DENSE, SCHEME_2003, SCHEME_EULER
+from engramsim.sim.spiking.network import DENSE_THRESHOLD, Projection, refractory_steps
+from engramsim.sim.random import stream
+
+add_kernel_module("numpy", "engramsim.sim.spiking.kernels_numpy")
+add_kernel_module("numba", "engramsim.sim.spiking.kernels_numba")
+
+#: most float64 values of per-block buffers (external currents, spike raster)
+BLOCK_ELEMENTS = 1 << 22
+
+
+class Engine:
+    """The run-time form of a network (made by :meth:`Network.build`)."""
+
+    def __init__(self, network: Any):
+        self.network = network
+        self.dt = network.dt
+        self.step = 0
+        pops = network.populations
+        offset = 0
+        for pop in pops:
+            pop.first_index = offset
+            offset += pop.size
+        self.n_total = offset
+        self._layout_cells(pops)
+        self._layout_projections(network.projections)
+        self._layout_sources(pops)
+        self._layout_recording(network.monitors)
+        self.kernel = network.backend.kernel("spiking_chunk")
+
+    # --- layout -------------------------------------------------------------------------------
+    def _layout_cells(self, pops) -> None:
+        dt = self.dt
+        lif = [p for p in pops if isinstance(p.celltype, IF_curr_exp)]
+        izh = [p for p in pops if isinstance(p.celltype, Izhikevich)]
+        unknown = [p for p in pops if not isinstance(p.celltype, (IF_curr_exp, Izhikevich, SpikeSourceArray,
+                                                                  SpikeSourcePoisson))]
+        if unknown:
+            raise TypeError(f"the engine cannot simulate {type(unknown[0].celltype).__name__} cells")
+        self.lif_pops, self.izh_pops = lif, izh
+        cat = lambda parts, dtype=np.float64: (np.concatenate(parts).astype(dtype) if parts  # noqa: E731
+                                               else np.zeros(0, dtype))
+        self.lif_g = cat([np.arange(p.size) + p.first_index for p in lif], np.int64)
+        rows = []
+        for p in lif:
+            q = lambda name, p=p: p.celltype.per_neuron(name, p.size)  # noqa: E731
+            tau_e, tau_i = q("tau_syn_E"), q("tau_syn_I")
+            rows.append(np.stack([
+                q("v_rest"), q("tau_m") / q("cm"), np.exp(-dt / q("tau_m")),
+                (tau_e / dt) * (1.0 - np.exp(-dt / tau_e)), (tau_i / dt) * (1.0 - np.exp(-dt / tau_i)),
+                np.exp(-dt / tau_e), np.exp(-dt / tau_i), q("v_thresh"), q("v_reset"), q("i_offset"),
+            ]))
+        self.lif_par = np.ascontiguousarray(np.concatenate(rows, axis=1)) if rows else np.zeros((10, 0))
+        self.lif_tref = cat([refractory_steps(p.celltype.per_neuron("tau_refrac", p.size), dt) for p in lif],
+                            np.int64)
+        self.lif_v = cat([p.initial("v") for p in lif])
+        self.lif_ie = cat([p.initial("isyn_exc") for p in lif])
+        self.lif_ii = cat([p.initial("isyn_inh") for p in lif])
+        self.lif_refr = np.zeros(self.lif_g.size, np.int64)
+
+        self.izh_g = cat([np.arange(p.size) + p.first_index for p in izh], np.int64)
+        rows = []
+        for p in izh:
+            q = lambda name, p=p: p.celltype.per_neuron(name, p.size)  # noqa: E731
+            rows.append(np.stack([q("a"), q("b"), q("c"), q("d"), IZHIKEVICH_CURRENT_SCALE * q("i_offset")]))
+        self.izh_par = np.ascontiguousarray(np.concatenate(rows, axis=1)) if rows else np.zeros((5, 0))
+        self.izh_scheme = cat([np.full(p.size, SCHEME_2003 if p.celltype.scheme == "izhikevich2003"
+                                       else SCHEME_EULER) for p in izh], np.int64)
+        self.izh_v = cat([p.initial("v") for p in izh])
+        self.izh_u = cat([p.initial("u") for p in izh])
+        self.current_scale = np.ones(self.n_total)
+        for p in izh:
+            self.current_scale[p.first_index:p.first_index + p.size] = IZHIKEVICH_CURRENT_SCALE
+        self.has_currents = any(p.current_sources for p in pops)
+
+    def _layout_projections(self, projections: list[Projection]) -> None:
+        meta, dense, ptrs, posts, ws, ds = [], [], [], [], [], []
+        dense_off = csr_off = nnz = 0
+        max_delay = 1
+        self._where: dict[int, tuple[int, Any]] = {}
+        for p_i, proj in enumerate(projections):
+            post_izh = isinstance(proj.post.celltype, Izhikevich)
+            inhibitory = proj.receptor_type == "inhibitory"
+            channel = 1 if inhibitory and not post_izh else 0
+            sign = -1.0 if inhibitory and post_izh else 1.0
+            w = sign * proj.weights
+            delays = proj.delays
+            if delays.size:
+                max_delay = max(max_delay, int(delays.max()))
+            n_pre, n_post = proj.pre.size, proj.post.size
+            uniform = delays.size == 0 or bool(np.all(delays == delays[0]))
+            density = proj.n_connections / (n_pre * n_post)
+            pairs_unique = proj.n_connections == np.unique(proj.pre_index * n_post + proj.post_index).size
+            kind = proj.storage
+            if kind == "auto":
+                kind = "dense" if (density >= DENSE_THRESHOLD and uniform and pairs_unique) else "csr"
+            if kind == "dense":
+                if not uniform:
+                    raise ValueError(f"{proj!r}: dense storage needs one delay for all synapses")
+                if not pairs_unique:
+                    raise ValueError(f"{proj!r}: dense storage cannot hold repeated (pre, post) pairs")
+                mat = np.zeros((n_pre, n_post))
+                mat[proj.pre_index, proj.post_index] = w
+                delay = int(delays[0]) if delays.size else 1
+                meta.append((DENSE, proj.pre.first_index, n_pre, proj.post.first_index, n_post, channel, delay,
+                             dense_off))
+                self._where[id(proj)] = ("dense", dense_off, sign)
+                dense.append(mat.ravel())
+                dense_off += mat.size
+            else:
+                counts = np.bincount(proj.pre_index, minlength=n_pre)
+                ptr = nnz + np.concatenate([[0], np.cumsum(counts)])
+                meta.append((CSR, proj.pre.first_index, n_pre, proj.post.first_index, n_post, channel, 0, csr_off))
+                self._where[id(proj)] = ("csr", nnz, sign)
+                ptrs.append(ptr)
+                posts.append(proj.post_index)
+                ws.append(w)
+                ds.append(delays)
+                csr_off += n_pre + 1
+                nnz += w.size
+        cat = lambda parts, dtype: np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)  # noqa
+        self.proj = (np.array(meta, dtype=np.int64).reshape(-1, 8), cat(dense, np.float64),
+                     cat(ptrs, np.int64), cat(posts, np.int64), cat(ws, np.float64), cat(ds, np.int64))
+        self.n_slots = max_delay + 1
+        self.buf = np.zeros((self.n_slots, 2, self.n_total))
+
+    def _layout_sources(self, pops) -> None:
+        self.arrays = []  # (first index, steps per cell)
+        self.poisson = []  # (population, generator)
+        for p in pops:
+            if isinstance(p.celltype, SpikeSourceArray):
+                steps = [np.unique(np.rint(t / self.dt).astype(np.int64)) for t in p.celltype.times_per_neuron(p.size)]
+                self.arrays.append((p.first_index, steps))
+            elif isinstance(p.celltype, SpikeSourcePoisson):
+                seed = p.celltype.seed
+                rng = stream(seed, "poisson") if seed is not None else stream(self.network.seed, f"poisson:{p.label}")
+                self.poisson.append((p, rng))
+
+    def _layout_recording(self, monitors) -> None:
+        self.monitors = monitors
+        self.lif_rec = np.zeros(0, np.int64)
+        self.izh_rec = np.zeros(0, np.int64)
+        lif_pos = {int(g): k for k, g in enumerate(self.lif_g)}
+        izh_pos = {int(g): k for k, g in enumerate(self.izh_g)}
+        lif_rec, izh_rec = [], []
+        for m in monitors:
+            if m.kind == "state":
+                glob = m.population.first_index + m.indices
+                if isinstance(m.population.celltype, IF_curr_exp):
+                    m.slot = ("lif", len(lif_rec))
+                    lif_rec.extend(lif_pos[int(g)] for g in glob)
+                else:
+                    m.slot = ("izh", len(izh_rec))
+                    izh_rec.extend(izh_pos[int(g)] for g in glob)
+        self.lif_rec = np.array(lif_rec, dtype=np.int64)
+        self.izh_rec = np.array(izh_rec, dtype=np.int64)
+
+    # --- running ------------------------------------------------------------------------------
+    def _forced(self, first: int, n_steps: int) -> tuple[np.ndarray, np.ndarray]:
+        """Spike-source events of steps ``first .. first + n_steps - 1`` as CSR over steps."""
+        steps, cells = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+        for first_index, per_cell in self.arrays:
+            for i, st in enumerate(per_cell):
+                sel = st[(st >= first) & (st < first + n_steps)]
+                steps.append(sel - first)
+                cells.append(np.full(sel.size, first_index + i, np.int64))
+        for pop, rng in self.poisson:
+            ct = pop.celltype
+            rate = ct.per_neuron("rate", pop.size)
+            start, duration = ct.per_neuron("start", pop.size), ct.per_neuron("duration", pop.size)
+            draws = rng.random((n_steps, pop.size))
+            times = (first + np.arange(n_steps))[:, None] * self.dt
+            fire = (draws < rate * self.dt / 1000.0) & (times >= start) & (times < start + duration)
+            s, c = np.nonzero(fire)
+            steps.append(s.astype(np.int64))
+            cells.append(c.astype(np.int64) + pop.first_index)
+        steps_all, cells_all = np.concatenate(steps), np.concatenate(cells)
+        order = np.lexsort((cells_all, steps_all))
+        ptr = np.concatenate([[0], np.cumsum(np.bincount(steps_all, minlength=n_steps))]).astype(np.int64)
+        return ptr, cells_all[order]
+
+    def _currents(self, first: int, n_steps: int) -> np.ndarray:
+        if not self.has_currents:
+            return np.zeros((0, self.n_total))
+        ext = np.zeros((n_steps, self.n_total))
+        for pop in self.network.populations:
+            sl = slice(pop.first_index, pop.first_index + pop.size)
+            for src in pop.current_sources:
+                ext[:, sl] += src.values(first, n_steps, pop.size, self.dt)
+        return ext * self.current_scale
+
+    def run(self, n_steps: int) -> None:
+        """Advance ``n_steps`` steps, in blocks, and hand the recordings to the monitors."""
+        block = max(1, min(n_steps, BLOCK_ELEMENTS // max(self.n_total, 1)))
+        done = 0
+        while done < n_steps:
+            k = min(block, n_steps - done)
+            first = self.step
+            ptr, idx = self._forced(first, k)
+            ext = self._currents(first, k)
+            spikes = np.zeros((k, self.n_total), dtype=bool)
+            lif_out = np.zeros((k, 3, self.lif_rec.size))
+            izh_out = np.zeros((k, 2, self.izh_rec.size))
+            self.kernel(k, first, self.dt, self.buf,
+                        (self.lif_g, self.lif_v, self.lif_ie, self.lif_ii, self.lif_refr, self.lif_tref,
+                         self.lif_par),
+                        (self.izh_g, self.izh_v, self.izh_u, self.izh_par, self.izh_scheme),
+                        ext, ptr, idx, self.proj, (spikes, self.lif_rec, lif_out, self.izh_rec, izh_out))
+            for m in self.monitors:
+                m.collect(first, spikes, lif_out, izh_out)
+            self.step += k
+            done += k
+
+    def weights_of(self, proj: Projection) -> np.ndarray:
+        """The per-connection weights of ``proj`` as the engine holds them now."""
+        kind, off, sign = self._where[id(proj)]
+        if kind == "dense":
+            n_post = proj.post.size
+            flat = self.proj[1][off + proj.pre_index * n_post + proj.post_index]
+        else:
+            flat = self.proj[4][off:off + proj.n_connections]
+        return sign * flat

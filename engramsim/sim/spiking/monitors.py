@@ -1,0 +1,178 @@
+"""Monitors: spikes and state variables of a population, as xarray objects or Neo.
+
+* :class:`SpikeMonitor` — ``to_xarray()`` gives the ragged table (one row per
+  spike: ``time`` in ms, ``neuron``), ``raster()`` a boolean ``(time, neuron)``
+  DataArray, ``to_neo()`` a :class:`neo.Block` like PyNN's ``get_data()``.
+* :class:`StateMonitor` — ``to_xarray()`` gives one ``(time, neuron)``
+  variable per recorded state variable, sampled after each step's update
+  (and reset).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from engramsim.sim.validation import check_real_array
+
+
+class Monitor:
+    """Base class: a recorder attached to one population."""
+
+    kind = ""
+
+    def __init__(self, population: Any):
+        from engramsim.sim.spiking.network import Population
+
+        if not isinstance(population, Population):
+            raise TypeError(f"population must be a Population, got {type(population).__name__}")
+        self.population = population
+        population.monitors.append(self)
+        if population.network is not None:
+            population.network.add(self)
+
+    def collect(self, first_step: int, spikes: np.ndarray, lif_out: np.ndarray, izh_out: np.ndarray) -> None:
+        """Take a block of recordings from the engine."""
+        raise NotImplementedError
+
+    @property
+    def dt(self) -> float:
+        return self.population.network.dt
+
+
+class SpikeMonitor(Monitor):
+    """Records every spike of ``population``."""
+
+    kind = "spikes"
+
+    def __init__(self, population: Any):
+        super().__init__(population)
+        self._steps: list[np.ndarray] = []
+        self._cells: list[np.ndarray] = []
+        self.n_steps = 0
+
+    def collect(self, first_step, spikes, lif_out, izh_out):
+        pop = self.population
+        s, c = np.nonzero(spikes[:, pop.first_index:pop.first_index + pop.size])
+        self._steps.append(s.astype(np.int64) + first_step)
+        self._cells.append(c.astype(np.int64))
+        self.n_steps = first_step + spikes.shape[0]
+
+    @property
+    def steps(self) -> np.ndarray:
+        """Step index of each spike, sorted by (step, neuron)."""
+        return np.concatenate(self._steps) if self._steps else np.zeros(0, np.int64)
+
+    @property
+    def neurons(self) -> np.ndarray:
+        """Neuron index (within the population) of each spike."""
+        return np.concatenate(self._cells) if self._cells else np.zeros(0, np.int64)
+
+    @property
+    def times(self) -> np.ndarray:
+        """Spike times (ms): the start of the step in which the cell crossed threshold."""
+        return self.steps * self.dt if self._steps else np.zeros(0)
+
+    def spike_trains(self) -> list[np.ndarray]:
+        """Spike times (ms) of each neuron."""
+        steps, cells = self.steps, self.neurons
+        return [steps[cells == i] * self.dt for i in range(self.population.size)]
+
+    def counts(self) -> np.ndarray:
+        """Number of spikes of each neuron."""
+        return np.bincount(self.neurons, minlength=self.population.size)
+
+    def to_xarray(self) -> xr.Dataset:
+        """The ragged spike table: variables ``time`` (ms) and ``neuron`` along dimension ``spike``."""
+        pop = self.population
+        return xr.Dataset(
+            {"time": ("spike", self.times, {"units": "ms", "long_name": "spike time"}),
+             "neuron": ("spike", self.neurons, {"units": "1", "long_name": f"neuron index in {pop.label}"})},
+            attrs={"population": pop.label, "size": pop.size, "dt": self.dt, "duration": self.n_steps * self.dt,
+                   "celltype": type(pop.celltype).__name__},
+        )
+
+    def raster(self) -> xr.DataArray:
+        """Boolean ``(time, neuron)`` raster over every recorded step."""
+        pop = self.population
+        data = np.zeros((self.n_steps, pop.size), dtype=bool)
+        data[self.steps, self.neurons] = True
+        return xr.DataArray(data, dims=("time", "neuron"),
+                            coords={"time": ("time", np.arange(self.n_steps) * self.dt, {"units": "ms"}),
+                                    "neuron": np.arange(pop.size)},
+                            name="spikes", attrs={"long_name": f"spikes of {pop.label}", "units": "1"})
+
+    def to_neo(self):
+        """A :class:`neo.Block` with one Segment holding one SpikeTrain per neuron (PyNN's layout)."""
+        import neo
+        import quantities as pq
+
+        pop = self.population
+        t_stop = max(self.n_steps * self.dt, self.dt)
+        block = neo.Block(name=pop.label)
+        seg = neo.Segment(name="segment000")
+        block.segments.append(seg)
+        for i, times in enumerate(self.spike_trains()):
+            st = neo.SpikeTrain(times * pq.ms, t_start=0.0 * pq.ms, t_stop=t_stop * pq.ms,
+                                source_population=pop.label, source_id=i, channel_id=i)
+            st.annotate(source_index=i)
+            seg.spiketrains.append(st)
+        return block
+
+
+class StateMonitor(Monitor):
+    """Records state variables of some cells of ``population`` at every step.
+
+    Parameters
+    ----------
+    population
+        An ``IF_curr_exp`` or ``Izhikevich`` population.
+    variables
+        Names from the cell type's ``recordable`` (e.g. ``"v"``, ``"u"``).
+    indices
+        Cells to record (default: all).
+    """
+
+    kind = "state"
+
+    def __init__(self, population: Any, variables: Any, indices: Any = None):
+        ct = population.celltype
+        names = [variables] if isinstance(variables, str) else list(variables)
+        for name in names:
+            if name not in ct.recordable:
+                raise ValueError(f"{type(ct).__name__} cannot record {name!r}; recordable: "
+                                 f"{['spikes', *ct.recordable]}")
+        if indices is None:
+            idx = np.arange(population.size)
+        else:
+            idx = check_real_array(indices, "indices", ndim=1, dtype=np.int64)
+            if np.any(idx < 0) or np.any(idx >= population.size):
+                raise ValueError(f"indices must lie in [0, {population.size}), got {idx.min()}..{idx.max()}")
+        super().__init__(population)
+        self.variables = names
+        self.indices = idx
+        self.slot: tuple[str, int] | None = None
+        self._blocks: list[np.ndarray] = []
+        self.first_step = None
+
+    def collect(self, first_step, spikes, lif_out, izh_out):
+        group, start = self.slot
+        out = lif_out if group == "lif" else izh_out
+        if self.first_step is None:
+            self.first_step = first_step
+        self._blocks.append(out[:, :, start:start + self.indices.size].copy())
+
+    def to_xarray(self) -> xr.Dataset:
+        """One ``(time, neuron)`` variable per recorded state variable, with units."""
+        ct = self.population.celltype
+        order = ct.recordable
+        data = np.concatenate(self._blocks) if self._blocks else np.zeros((0, len(order), self.indices.size))
+        times = (np.arange(data.shape[0]) + (self.first_step or 0)) * self.dt
+        ds = xr.Dataset(coords={"time": ("time", times, {"units": "ms"}), "neuron": self.indices})
+        for name in self.variables:
+            ds[name] = (("time", "neuron"), data[:, order.index(name), :],
+                        {"units": ct.units.get(name, "1"), "long_name": f"{name} of {self.population.label}"})
+        ds.attrs.update(population=self.population.label, dt=self.dt)
+        return ds

@@ -1,0 +1,397 @@
+"""Populations, projections and the network that runs them (PyNN's vocabulary).
+
+::
+
+    net = Network(dt=1.0, seed=0, backend="numba")
+    src = Population(2, SpikeSourceArray(spike_times=[[1.0, 5.0], [3.0]]), label="in")
+    cells = Population(10, IF_curr_exp(tau_m=10.0), label="cells")
+    net.add(Projection(src, cells, AllToAll(), StaticSynapse(weight=1.5, delay=2.0)))
+    spikes = cells.record("spikes")
+    net.run(100.0)
+    spikes.to_xarray()
+
+Time is clock-driven with a fixed step ``dt`` (ms).  Within step ``k`` (time
+``k*dt``) every cell first takes in the input arriving at that step, then
+updates, and crosses threshold; its spike is stamped ``k*dt`` (sPyNNaker's and
+Brian2's convention; NEST stamps the end of the step, ``(k+1)*dt``) and
+reaches a target ``delay`` steps later (``delay >= 1``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from engramsim.sim.random import check_seed, stream
+from engramsim.sim.spiking.celltypes import CellType, CurrentSource, NoisyCurrentSource
+from engramsim.sim.spiking.connectors import Connector
+from engramsim.sim.validation import check_choice, check_float, check_int, check_real_array
+
+#: longest synaptic delay in time steps (the ring buffer holds MAX_DELAY_STEPS + 1 slots)
+MAX_DELAY_STEPS = 256
+RECEPTOR_TYPES = ("excitatory", "inhibitory")
+STORAGE = ("auto", "dense", "csr")
+#: "auto" stores a projection densely at or above this fraction of all pairs (and a uniform delay)
+DENSE_THRESHOLD = 0.5
+
+
+class Population:
+    """``size`` cells of one cell type.
+
+    Parameters
+    ----------
+    size
+        Number of cells (>= 1).
+    celltype
+        A :class:`~engramsim.sim.spiking.celltypes.CellType` instance.
+    label
+        Name used in recordings and random streams (default: given by the network).
+    initial_values
+        State variables at the start, e.g. ``{"v": -65.0}`` (scalar or per cell).
+    """
+
+    def __init__(self, size: int, celltype: CellType, label: str | None = None,
+                 initial_values: dict[str, Any] | None = None):
+        self.size = check_int(size, "size", minimum=1)
+        if not isinstance(celltype, CellType):
+            raise TypeError(f"celltype must be a CellType instance such as IF_curr_exp(), got {celltype!r}")
+        celltype.check_size(self.size)
+        if label is not None and not isinstance(label, str):
+            raise TypeError(f"label must be a str, got {type(label).__name__}")
+        self.celltype = celltype
+        self.label = label
+        self.initial_values: dict[str, np.ndarray] = {}
+        self.current_sources: list[CurrentSource] = []
+        self.monitors: list[Any] = []
+        self.network: Network | None = None
+        self.first_index = -1  # global index of cell 0, set by the network
+        self.initialize(**(initial_values or {}))
+
+    def initialize(self, **values: Any) -> None:
+        """Set initial values of state variables (before the first run)."""
+        if self.network is not None and self.network.built:
+            raise RuntimeError("initialize() must be called before the network first runs")
+        allowed = set(self.celltype.default_initial_values)
+        for name, value in values.items():
+            if name not in allowed:
+                raise ValueError(f"{type(self.celltype).__name__} has no state variable {name!r}; "
+                                 f"its state variables are {sorted(allowed)}")
+            arr = check_real_array(value, name, ndim=(0, 1))
+            if arr.ndim == 1 and arr.shape != (self.size,):
+                raise ValueError(f"initial {name} must be a scalar or have shape ({self.size},), got {arr.shape}")
+            self.initial_values[name] = np.broadcast_to(arr, (self.size,)).copy()
+
+    def initial(self, name: str) -> np.ndarray:
+        """The initial value of state variable ``name`` per cell (a fresh array)."""
+        if name in self.initial_values:
+            return self.initial_values[name].copy()
+        if name == "v" and "v_rest" in self.celltype.parameters:
+            return self.celltype.per_neuron("v_rest", self.size)
+        return np.full(self.size, float(self.celltype.default_initial_values[name]))
+
+    def inject(self, source: CurrentSource) -> None:
+        """Inject a current source (nA) into every cell of this population."""
+        if not isinstance(source, CurrentSource):
+            raise TypeError(f"source must be a CurrentSource (DCSource, NoisyCurrentSource, "
+                            f"ArrayCurrentSource), got {source!r}")
+        if self.celltype.is_source:
+            raise TypeError(f"cannot inject a current into a spike source ({type(self.celltype).__name__})")
+        if self.network is not None and self.network.built:
+            raise RuntimeError("inject() must be called before the network first runs")
+        self.current_sources.append(source)
+
+    def record(self, variables: str | Sequence[str], indices: Any = None):
+        """Record ``"spikes"`` and/or state variables; return the monitor (or a list of them).
+
+        Parameters
+        ----------
+        variables
+            ``"spikes"``, a state variable (``"v"``, ...), or a list of these.
+        indices
+            Cells whose state is recorded (default: all).  Spikes are always
+            recorded for all cells.
+        """
+        from engramsim.sim.spiking.monitors import SpikeMonitor, StateMonitor
+
+        names = [variables] if isinstance(variables, str) else list(variables)
+        monitors = []
+        state = [n for n in names if n != "spikes"]
+        if "spikes" in names:
+            monitors.append(SpikeMonitor(self))
+        if state:
+            monitors.append(StateMonitor(self, state, indices))
+        if self.network is not None:
+            self.network.add(*monitors)
+        return monitors[0] if len(monitors) == 1 else monitors
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __repr__(self) -> str:
+        return f"Population({self.size}, {type(self.celltype).__name__}, label={self.label!r})"
+
+
+class StaticSynapse:
+    """A fixed synapse: ``weight`` (nA for current synapses, mV for voltage jumps) and ``delay`` (ms).
+
+    ``weight`` may be a scalar, one value per connection, or a callable
+    ``weight(n) -> array`` called with the number of connections once they are
+    drawn (for random weights); ``delay`` a scalar or one value per
+    connection, each a whole number of time steps between 1 and
+    :data:`MAX_DELAY_STEPS` (``None``: one step).
+    """
+
+    plastic = False
+
+    def __init__(self, weight: Any = 0.0, delay: Any = None):
+        self.weight = weight if callable(weight) else _check_values(weight, "weight")
+        self.delay = None if delay is None else _check_values(delay, "delay")
+        if self.delay is not None and np.any(np.asarray(self.delay) <= 0):
+            raise ValueError(f"delay must be > 0 ms, got {_first_bad(self.delay, lambda d: d <= 0)}")
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(weight={self.weight!r}, delay={self.delay!r})"
+
+
+def _check_values(value: Any, name: str) -> Any:
+    arr = check_real_array(value, name, ndim=(0, 1), allow_empty=True)
+    return float(arr) if arr.ndim == 0 else arr
+
+
+def _first_bad(values: Any, bad) -> float:
+    arr = np.atleast_1d(np.asarray(values, dtype=float))
+    return float(arr[bad(arr)][0])
+
+
+def delay_steps(delay: Any, dt: float, n: int) -> np.ndarray:
+    """Delays (ms) as whole time steps, checked to lie in ``[1, MAX_DELAY_STEPS]``."""
+    steps_f = np.atleast_1d(np.asarray(delay, dtype=np.float64)) / dt
+    steps = np.rint(steps_f)
+    off = np.abs(steps_f - steps) > 1e-9 * np.maximum(1.0, np.abs(steps_f))
+    if np.any(off):
+        raise ValueError(f"delay must be a whole number of time steps (dt = {dt} ms), "
+                         f"got {_first_bad(steps_f[off] * dt, lambda d: d == d)} ms")
+    bad = (steps < 1) | (steps > MAX_DELAY_STEPS)
+    if np.any(bad):
+        raise ValueError(f"delay must be between {dt} and {MAX_DELAY_STEPS * dt} ms "
+                         f"(1 to {MAX_DELAY_STEPS} steps of {dt} ms), got {float(steps[bad][0] * dt)} ms")
+    steps = steps.astype(np.int64)
+    return np.broadcast_to(steps, (n,)).copy() if steps.size == 1 else steps
+
+
+class Projection:
+    """Synapses from ``pre`` to ``post``.
+
+    Parameters
+    ----------
+    pre, post
+        Populations.
+    connector
+        Which pairs connect (:mod:`engramsim.sim.spiking.connectors`).
+    synapse_type
+        :class:`StaticSynapse` or a plastic synapse from
+        :mod:`engramsim.learning_rules.stdp` (default ``StaticSynapse()``).
+    receptor_type
+        ``"excitatory"`` or ``"inhibitory"`` (an inhibitory weight ``w > 0``
+        lowers the target).
+    label
+        Name used for the connector's random stream.
+    storage
+        ``"auto"`` (dense when the projection fills at least half of all pairs
+        with one delay, else CSR), ``"dense"`` or ``"csr"``.
+    """
+
+    def __init__(self, pre: Population, post: Population, connector: Connector,
+                 synapse_type: Any = None, receptor_type: str = "excitatory",
+                 label: str | None = None, storage: str = "auto"):
+        for name, pop in (("pre", pre), ("post", post)):
+            if not isinstance(pop, Population):
+                raise TypeError(f"{name} must be a Population, got {type(pop).__name__}")
+        if post.celltype.is_source:
+            raise TypeError(f"post must not be a spike source, got {post!r}")
+        if not isinstance(connector, Connector):
+            raise TypeError(f"connector must be a Connector such as AllToAll(), got {connector!r}")
+        self.synapse_type = StaticSynapse() if synapse_type is None else synapse_type
+        if not hasattr(self.synapse_type, "weight") or not hasattr(self.synapse_type, "delay"):
+            raise TypeError(f"synapse_type must be a StaticSynapse or a plastic synapse, got {synapse_type!r}")
+        self.pre, self.post, self.connector = pre, post, connector
+        self.receptor_type = check_choice(receptor_type, "receptor_type", RECEPTOR_TYPES)
+        self.storage = check_choice(storage, "storage", STORAGE)
+        self.label = label
+        self.network: Network | None = None
+        # the connection list, filled by build(): sorted by (pre, post)
+        self.pre_index = self.post_index = self.delays = None
+        self.weights: np.ndarray | None = None
+
+    def build(self, rng: np.random.Generator, dt: float) -> None:
+        """Draw the connections and resolve weights and delays (called by the network)."""
+        pre, post, weight, delay = self.connector.connect(self.pre.size, self.post.size,
+                                                          self.pre is self.post, rng)
+        n = pre.size
+        syn = self.synapse_type
+        if weight is None:
+            weight = _per_connection(syn.weight, n, "weight")
+        if delay is None:
+            delay = dt if syn.delay is None else _per_connection(syn.delay, n, "delay")
+        self.pre_index, self.post_index = pre, post
+        self.weights = np.asarray(weight, dtype=np.float64).copy()
+        self.delays = delay_steps(delay, dt, n)
+
+    @property
+    def n_connections(self) -> int:
+        """Number of synapses (after build)."""
+        return 0 if self.pre_index is None else int(self.pre_index.size)
+
+    def get_weights(self, format: str = "array") -> np.ndarray:
+        """Current weights: ``"array"`` gives a (pre, post) matrix (NaN where unconnected), ``"list"`` the
+        per-connection values sorted by (pre, post)."""
+        check_choice(format, "format", ("array", "list"))
+        if self.weights is None:
+            raise RuntimeError("the projection is not built yet; run the network first")
+        w = self.network.current_weights(self) if self.network is not None else self.weights
+        if format == "list":
+            return w.copy()
+        mat = np.full((self.pre.size, self.post.size), np.nan)
+        mat[self.pre_index, self.post_index] = w
+        return mat
+
+    def __repr__(self) -> str:
+        return (f"Projection({self.pre.label!r} -> {self.post.label!r}, {self.connector!r}, "
+                f"{self.receptor_type})")
+
+
+def _per_connection(value: Any, n: int, name: str) -> np.ndarray:
+    if callable(value):
+        value = check_real_array(value(n), name, ndim=(0, 1), allow_empty=True)
+    arr = np.asarray(value, dtype=np.float64)
+    if arr.ndim == 0:
+        return np.full(n, float(arr))
+    if arr.shape != (n,):
+        raise ValueError(f"{name} must be a scalar or hold one value per connection ({n}), "
+                         f"got an array of shape {arr.shape}")
+    return arr.copy()
+
+
+class Network:
+    """A set of populations, projections and monitors that run together.
+
+    Parameters
+    ----------
+    *objects
+        Populations, projections and monitors to add at once.
+    dt
+        Time step (ms).
+    seed
+        Seed of the named streams used by connectors, Poisson sources and
+        noise currents that have no seed of their own.
+    backend
+        ``"numpy"`` (reference), ``"numba"``, ``"cupy"`` or ``"auto"``.
+    """
+
+    def __init__(self, *objects: Any, dt: float = 1.0, seed: Any = None, backend: str = "auto"):
+        from engramsim.sim.backends import get_backend
+
+        self.dt = check_float(dt, "dt", 0.0, strict_minimum=True)
+        check_seed(seed)
+        self.seed = seed
+        self.backend = get_backend(backend)
+        self.populations: list[Population] = []
+        self.projections: list[Projection] = []
+        self.monitors: list[Any] = []
+        self.engine = None
+        self.add(*objects)
+
+    @property
+    def built(self) -> bool:
+        """True once the network has run (its structure is then fixed)."""
+        return self.engine is not None
+
+    @property
+    def t(self) -> float:
+        """Model time reached (ms)."""
+        return 0.0 if self.engine is None else self.engine.step * self.dt
+
+    def add(self, *objects: Any) -> "Network":
+        """Add populations, projections (with their populations) and monitors."""
+        from engramsim.sim.spiking.monitors import Monitor
+
+        for obj in objects:
+            if self.built:
+                raise RuntimeError("cannot add to a network that has already run")
+            if isinstance(obj, Population):
+                if obj.network is self:
+                    continue
+                if obj.network is not None:
+                    raise ValueError(f"{obj!r} already belongs to another network")
+                obj.network = self
+                if obj.label is None:
+                    obj.label = f"population{len(self.populations)}"
+                if any(p.label == obj.label for p in self.populations):
+                    raise ValueError(f"a population labelled {obj.label!r} is already in the network")
+                self.populations.append(obj)
+                self.add(*obj.monitors)
+            elif isinstance(obj, Projection):
+                if obj.network is self:
+                    continue
+                self.add(obj.pre, obj.post)
+                obj.network = self
+                if obj.label is None:
+                    obj.label = f"projection{len(self.projections)}"
+                if obj.synapse_type.delay is not None:
+                    delay_steps(obj.synapse_type.delay, self.dt, 1)
+                self.projections.append(obj)
+            elif isinstance(obj, Monitor):
+                if obj not in self.monitors:
+                    self.add(obj.population)
+                    self.monitors.append(obj)
+            else:
+                raise TypeError(f"cannot add {type(obj).__name__} to a Network; "
+                                f"add Populations, Projections or monitors")
+        return self
+
+    def build(self) -> None:
+        """Draw connections, lay out state and compile the kernels (done by the first run)."""
+        from engramsim.sim.spiking.engine import Engine
+
+        if self.built:
+            return
+        for pop in self.populations:
+            for k, src in enumerate(pop.current_sources):
+                if isinstance(src, NoisyCurrentSource):
+                    src.bind(stream(self.seed, f"noise:{pop.label}:{k}"))
+        for proj in self.projections:
+            proj.build(stream(self.seed, f"connector:{proj.label}"), self.dt)
+        self.engine = Engine(self)
+
+    def run(self, duration: float) -> "Network":
+        """Advance the network by ``duration`` ms (a whole number of steps)."""
+        duration = check_float(duration, "duration", 0.0)
+        n_steps = duration / self.dt
+        if abs(n_steps - round(n_steps)) > 1e-9 * max(1.0, n_steps):
+            raise ValueError(f"duration must be a whole number of time steps (dt = {self.dt} ms), got {duration}")
+        self.build()
+        self.engine.run(int(round(n_steps)))
+        return self
+
+    def current_weights(self, projection: Projection) -> np.ndarray:
+        """Weights of ``projection`` per connection, as they are now."""
+        if self.engine is None:
+            return projection.weights.copy()
+        return self.engine.weights_of(projection)
+
+    @property
+    def size(self) -> int:
+        """Total number of cells."""
+        return sum(p.size for p in self.populations)
+
+    def __repr__(self) -> str:
+        return (f"Network({len(self.populations)} populations, {len(self.projections)} projections, "
+                f"dt={self.dt}, backend={self.backend.name!r})")
+
+
+def refractory_steps(tau_refrac: np.ndarray, dt: float) -> np.ndarray:
+    """``ceil(tau_refrac / dt)`` as sPyNNaker computes it (tolerant to rounding of the ratio)."""
+    return np.array([math.ceil(x / dt - 1e-9) for x in tau_refrac], dtype=np.int64)
