@@ -59,3 +59,20 @@ def test_streams_are_reproducible_and_independent():
 def test_bad_seed(bad):
     with pytest.raises((TypeError, ValueError), match="seed"):
         check_seed(bad)
+
+
+@pytest.mark.gpu
+def test_cupy_sign_async_equals_numpy_reference():
+    import cupy
+
+    rng = np.random.default_rng(1)
+    xi = rng.choice(np.array([-1, 1], dtype=np.int8), size=(10, 80))
+    w = (xi.T.astype(np.float32) @ xi)
+    np.fill_diagonal(w, 0)
+    cues = xi.copy()
+    cues[rng.random(cues.shape) < 0.2] *= -1
+    seeds = np.arange(10, dtype=np.uint64) + np.uint64(3)
+    ref = get_backend("numpy").kernel("sign_async")(w, cues.copy(), 30, seeds)
+    out = Backend("cupy").kernel("sign_async")(cupy.asarray(w), cupy.asarray(cues), 30, seeds)
+    for a, b in zip(ref, out):
+        np.testing.assert_array_equal(a, cupy.asnumpy(b))

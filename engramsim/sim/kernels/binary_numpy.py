@@ -7,6 +7,8 @@ and a zero field (a tie) keeps the current state.
 
 These are the readable references; :mod:`engramsim.sim.kernels.binary_numba`
 holds the compiled twins, held to these bit for bit by the tests.
+``sign_sync`` is written against the array module of its input, so the CuPy
+backend runs the same code on the GPU.
 """
 
 from __future__ import annotations
@@ -37,9 +39,20 @@ def shuffle_in_place(order: np.ndarray, state: int) -> int:
     return state
 
 
-def sign_update(fields: np.ndarray, states: np.ndarray) -> np.ndarray:
+def array_module(array):
+    """``numpy``, or ``cupy`` for a CuPy array: the reference kernels run on either."""
+    module = type(array).__module__
+    if module.startswith("cupy"):
+        import cupy
+
+        return cupy
+    return np
+
+
+def sign_update(fields, states):
     """Sign of ``fields``, keeping ``states`` where a field is exactly zero."""
-    return np.where(fields > 0, 1, np.where(fields < 0, -1, states)).astype(np.int8)
+    xp = array_module(fields)
+    return xp.where(fields > 0, 1, xp.where(fields < 0, -1, states)).astype(xp.int8)
 
 
 @register_kernel("sign_sync", "numpy")
@@ -66,19 +79,20 @@ def sign_sync(coupling, states, max_steps, fields=None, field_fn=None):
         back) or ``NOT_CONVERGED`` per state.  Converged states are dropped
         from later rounds.
     """
+    xp = array_module(states)
     n_states = states.shape[0]
-    steps = np.zeros(n_states, dtype=np.int64)
-    status = np.full(n_states, NOT_CONVERGED, dtype=np.int8)
+    steps = xp.zeros(n_states, dtype=xp.int64)
+    status = xp.full(n_states, NOT_CONVERGED, dtype=xp.int8)
     previous = states.copy()
-    active = np.arange(n_states)
+    active = xp.arange(n_states)
     for step in range(max_steps):
         if active.size == 0:
             break
         current = states[active]
         new = sign_update(current.astype(coupling.dtype) @ coupling, current)
         steps[active] += 1
-        fixed = np.all(new == current, axis=1)
-        cycle = ~fixed & np.all(new == previous[active], axis=1) if step > 0 else np.zeros_like(fixed)
+        fixed = xp.all(new == current, axis=1)
+        cycle = ~fixed & xp.all(new == previous[active], axis=1) if step > 0 else xp.zeros_like(fixed)
         previous[active] = current
         states[active] = new
         status[active[fixed]] = CONVERGED
