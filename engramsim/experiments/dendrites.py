@@ -18,6 +18,7 @@ is NaN elsewhere; the raw event counts are kept in ``*_events``.
 from __future__ import annotations
 
 import functools
+import json
 from typing import Any
 
 import numpy as np
@@ -27,7 +28,11 @@ from engramsim.experiments import theory
 from engramsim.experiments.plotting import figure, seed_mean
 from engramsim.experiments.registry import Experiment, as_list, register
 from engramsim.experiments.sweep import Metric
-from engramsim.networks.dendrites import mc_false_match, mc_false_negative, mc_union_false_match
+from engramsim.networks.dendrites import (
+    mc_false_match,
+    mc_false_negative,
+    mc_union_false_match,
+)
 from engramsim.sim.validation import check_float, check_int
 
 # ----------------------------------------------------------------------------- shared pieces
@@ -56,7 +61,7 @@ def _mask(ds: xr.Dataset, mc: str, theory_name: str, params: dict[str, Any]) -> 
 
 
 def _events(p: float, trials: int) -> int:
-    return int(round(p * trials))
+    return round(p * trials)
 
 
 def _style(index: int) -> str:
@@ -73,7 +78,7 @@ FALSE_MATCH_DEFAULTS: dict[str, Any] = {
     "n": [500, 1000, 2000, 5000, 10000, 20000],
     "a": [64, 128, 256],
     "s": [24],
-    "theta": [8, 10, 12],
+    "theta": [4, 6, 8, 10, 12],
     **_MC_DEFAULTS,
 }
 
@@ -118,26 +123,38 @@ def finalize_false_match(ds: xr.Dataset, params: dict[str, Any]) -> xr.Dataset:
     return ds
 
 
+def _param(ds: xr.Dataset, name: str) -> Any:
+    """A parameter's value: its (first) coordinate, else the recorded fixed parameters."""
+    if name in ds.coords:
+        return ds[name].values.flat[0]
+    return json.loads(ds.attrs.get("parameters", "{}")).get(name, "?")
+
+
+def _positive(da: xr.DataArray) -> xr.DataArray:
+    """Zero rates are not drawn on log axes."""
+    return da.where(da > 0)
+
+
 def _errorbar(ax, x, mean, err, color, label=None):
     ax.errorbar(x, mean, yerr=err, fmt="o", ms=4, color=color, capsize=2, label=label)
 
 
 def plot_false_match(ds: xr.Dataset):
-    """False-match rate against n (one line per a and theta) and against theta; log y axes."""
+    """False-match rate against n (one line per a and theta) and against theta at the smallest n; log y axes."""
     fig, (ax_n, ax_t) = figure(2)
     sub = ds.isel(s=0)
     colors = [f"C{i}" for i in range(10)]
     for i, a in enumerate(sub["a"].values):
         for j, th in enumerate(sub["theta"].values):
             cur = sub.sel(a=a, theta=th)
-            ax_n.plot(cur["n"], cur["theory_false_match"], _style(j), color=colors[i % 10], lw=1,
+            ax_n.plot(cur["n"], _positive(cur["theory_false_match"]), _style(j), color=colors[i % 10], lw=1,
                       label=f"a={a}, theta={th}")
             _errorbar(ax_n, cur["n"], seed_mean(cur["mc_false_match"]), seed_mean(cur["mc_false_match_stderr"]),
                       colors[i % 10])
-    big = sub.isel(n=-1)
+    big = sub.isel(n=0)  # the smallest n, where Monte Carlo reaches the most thresholds
     for i, a in enumerate(big["a"].values):
         cur = big.sel(a=a)
-        ax_t.plot(cur["theta"], cur["theory_false_match"], "-", color=colors[i % 10], lw=1, label=f"a={a}")
+        ax_t.plot(cur["theta"], _positive(cur["theory_false_match"]), "-", color=colors[i % 10], lw=1, label=f"a={a}")
         _errorbar(ax_t, cur["theta"], seed_mean(cur["mc_false_match"]), seed_mean(cur["mc_false_match_stderr"]),
                   colors[i % 10])
     ax_n.set(xlabel="cells n", ylabel="false-match rate", xscale="log", yscale="log",
@@ -166,7 +183,7 @@ def _noise_histogram(a: int, s: int, v: int, trials: int, seed: int, backend: st
 
 def replaced_cells(noise: float, a: int) -> int:
     """Number of active cells replaced: ``v = round(noise * a)`` (half to even)."""
-    return int(round(float(noise) * int(a)))
+    return round(float(noise) * int(a))
 
 
 NOISE_DEFAULTS: dict[str, Any] = {
@@ -228,12 +245,11 @@ def plot_noise(ds: xr.Dataset):
             sub = sub.isel({extra: 0})
     for i, th in enumerate(sub["theta"].values):
         cur = sub.sel(theta=th)
-        ax.plot(cur["noise"], cur["theory_false_negative"], "-", color=f"C{i % 10}", lw=1, label=f"theta={th}")
+        ax.plot(cur["noise"], _positive(cur["theory_false_negative"]), "-", color=f"C{i % 10}", lw=1, label=f"theta={th}")
         _errorbar(ax, cur["noise"], seed_mean(cur["mc_false_negative"]), seed_mean(cur["mc_false_negative_stderr"]),
                   f"C{i % 10}")
-    a = int(sub["a"]) if "a" in sub.coords else ds.attrs.get("a", "")
     ax.set(xlabel="noise (fraction of a replaced)", ylabel="false-negative rate", yscale="log",
-           title=f"a={a}, s={int(sub['s']) if 's' in sub.coords else ''} (lines: theory, dots: Monte Carlo)")
+           title=f"a={_param(sub, 'a')}, s={_param(sub, 's')} (lines: theory, dots: Monte Carlo)")
     ax.legend(fontsize=7)
     return fig
 
@@ -323,7 +339,8 @@ def plot_union(ds: xr.Dataset):
         _errorbar(ax, cur["n_stored"], seed_mean(cur["mc_union_false_match"]),
                   seed_mean(cur["mc_union_false_match_stderr"]), color)
     ax.set(xlabel="patterns stored on the segment M", ylabel="false-match rate", yscale="log",
-           title="solid: P_fm at s_M, dotted: averaged over union size, dots: Monte Carlo")
+           title=f"a={_param(sub, 'a')}, s={_param(sub, 's')}, theta={_param(sub, 'theta')}; solid: P_fm at "
+                 "s_M, dotted: averaged over the union size, dots: Monte Carlo")
     ax.title.set_fontsize(8)
     ax.legend(fontsize=7)
     return fig

@@ -70,7 +70,10 @@ _BUILTIN_MODULES = (
     "engramsim.experiments.hopfield_capacity",
     "engramsim.experiments.dense_capacity",
     "engramsim.experiments.multitask_magnetization",
+    "engramsim.experiments.scaling",
     "engramsim.experiments.dendrites",
+    "engramsim.experiments.izhikevich",
+    "engramsim.experiments.sparsey",
 )
 
 

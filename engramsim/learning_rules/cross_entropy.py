@@ -115,6 +115,7 @@ def train_cross_entropy(
     weight_decay: float = 0.0,
     init: str = "random",
     seed: "int | np.random.Generator | None" = None,
+    threads: int | None = None,
 ) -> CrossEntropyResult:
     """Learn the memory ``W`` by one pass of mini-batch cross-entropy over ``tokens``.
 
@@ -144,6 +145,10 @@ def train_cross_entropy(
         ``"random"``: ``W0 ~ N(0, 1/d)`` entries (reference); ``"zero"``: ``W0 = 0``.
     seed
         Seed of the initialisation (torch is seeded from it explicitly).
+    threads
+        Number of torch intra-op threads to use while training (restored
+        afterwards); None leaves torch's setting.  Small memories train
+        fastest on one thread, with the parallelism across sweep points.
 
     Returns
     -------
@@ -166,9 +171,24 @@ def train_cross_entropy(
     decay = check_float(weight_decay, "weight_decay", 0.0)
     check_choice(init, "init", INITS)
     check_seed(seed)
+    if threads is not None:
+        threads = check_int(threads, "threads", minimum=1)
 
     import torch  # lazily: only memories that are trained need it
 
+    previous_threads = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(threads)
+    try:
+        return _train(torch, emb, cls, lab, x_all, batch, rates, optimizer, decay, init, seed,
+                      learnable_embeddings, layernorm)
+    finally:
+        torch.set_num_threads(previous_threads)
+
+
+def _train(torch, emb, cls, lab, x_all, batch, rates, optimizer, decay, init, seed,
+           learnable_embeddings, layernorm) -> CrossEntropyResult:
+    dim = emb.shape[1]
     gen = torch.Generator().manual_seed(draw_seed(stream(seed, "cross-entropy-init")))
     dtype = torch.float32
     if init == "random":

@@ -66,8 +66,9 @@ def sparsey_hebb(
     """
     if out is not None:
         if not isinstance(out, np.ndarray) or out.dtype != np.uint8 or out.ndim != 2:
-            raise TypeError(f"out must be a 2-D uint8 ndarray, got {type(out).__name__}"
-                            f"{'' if not isinstance(out, np.ndarray) else f' of dtype {out.dtype} and shape {out.shape}'}")
+            described = (f"an array of dtype {out.dtype} and shape {out.shape}" if isinstance(out, np.ndarray)
+                         else type(out).__name__)
+            raise TypeError(f"out must be a 2-D uint8 ndarray, got {described}")
         result = out
         if weights is not out:
             result[...] = _weights(weights)

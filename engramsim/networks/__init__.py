@@ -6,6 +6,7 @@ from engramsim.networks.dense import DenseAssociativeMemory
 from engramsim.networks.hopfield import Hopfield
 from engramsim.networks.modern import ModernHopfield
 from engramsim.networks.multitask import MultitaskHopfield, diluted_patterns
+from engramsim.networks.scaling import OuterProductMemory, ZipfLaw, memory_weights
 from engramsim.networks.sparsey import CSA, Sparsey, SparseyLevel, SparseyMac, SparseyRecall, csa_preset
 
 __all__ = [
@@ -24,5 +25,8 @@ __all__ = [
     "SparseyMac",
     "SparseyRecall",
     "csa_preset",
+    "OuterProductMemory",
+    "ZipfLaw",
+    "memory_weights",
     "diluted_patterns",
 ]

@@ -35,7 +35,12 @@ import numpy as np
 from engramsim.sim.backends import Backend, add_kernel_module, get_backend
 from engramsim.sim.kernels.sdr_numpy import pack
 from engramsim.sim.random import as_generator, check_seed, draw_seed, stream
-from engramsim.sim.validation import check_alphabet_array, check_float, check_int, check_real_array
+from engramsim.sim.validation import (
+    check_alphabet_array,
+    check_float,
+    check_int,
+    check_real_array,
+)
 
 #: tolerance of the connected test, as ``htm::Epsilon`` in htm.core
 EPSILON = 1e-6
@@ -58,7 +63,7 @@ for _backend, _module in _KERNEL_MODULES.items():
     add_kernel_module(_backend, _module)
 
 
-def sdr_kernel(name: str, backend: "str | Backend" = "auto"):
+def sdr_kernel(name: str, backend: str | Backend = "auto"):
     """Kernel ``name`` (``sdr_overlap``, ``sdr_match_histogram``, ...) of ``backend``.
 
     The SDR kernels run on the host: ``"cupy"`` uses the Numba kernels.
@@ -91,7 +96,7 @@ def _check_sdrs(sdrs: Any, name: str, n: int | None = None) -> np.ndarray:
     return arr
 
 
-def random_sdrs(count: int, n: int, a: int, seed: "int | np.random.Generator | None" = None) -> np.ndarray:
+def random_sdrs(count: int, n: int, a: int, seed: int | np.random.Generator | None = None) -> np.ndarray:
     """``count`` random SDRs over ``n`` cells with exactly ``a`` active cells each.
 
     Each row is uniform over the ``C(n, a)`` patterns, independently.
@@ -110,7 +115,7 @@ def random_sdrs(count: int, n: int, a: int, seed: "int | np.random.Generator | N
     return out
 
 
-def add_noise(sdrs: Any, v: int, seed: "int | np.random.Generator | None" = None) -> np.ndarray:
+def add_noise(sdrs: Any, v: int, seed: int | np.random.Generator | None = None) -> np.ndarray:
     """Replace ``v`` active cells of every SDR by ``v`` cells that were inactive.
 
     The number of active cells is kept; the moved cells are chosen uniformly
@@ -141,7 +146,7 @@ def add_noise(sdrs: Any, v: int, seed: "int | np.random.Generator | None" = None
     return arr
 
 
-def subsample(sdr: Any, s: int, seed: "int | np.random.Generator | None" = None) -> np.ndarray:
+def subsample(sdr: Any, s: int, seed: int | np.random.Generator | None = None) -> np.ndarray:
     """``s`` of the active cells of one SDR, chosen uniformly (sorted cell indices)."""
     row = _check_sdrs(sdr, "sdr")
     if row.shape[0] != 1:
@@ -270,7 +275,7 @@ class Segment:
         return self.active_synapses(cues)[1] >= self.min_threshold
 
     def adapt(self, active: Any, increment: float = PERMANENCE_INCREMENT,
-              decrement: float = PERMANENCE_DECREMENT) -> "Segment":
+              decrement: float = PERMANENCE_DECREMENT) -> Segment:
         """htm.core learning step: +increment on synapses from active cells, -decrement on the others.
 
         Permanences are clipped to [0, 1]; synapses are kept (no pruning).
@@ -287,7 +292,7 @@ class Segment:
 
     def grow(self, candidates: Any, max_new: int = MAX_NEW_SYNAPSE_COUNT,
              initial_permanence: float = INITIAL_PERMANENCE,
-             seed: "int | np.random.Generator | None" = None) -> "Segment":
+             seed: int | np.random.Generator | None = None) -> Segment:
         """Grow up to ``max_new`` synapses at ``initial_permanence`` onto random new cells.
 
         ``candidates`` (one 0/1 pattern, htm.core's previous winner cells)
@@ -345,8 +350,8 @@ class DendriticNeuron:
         theta: int = 10,
         *,
         patterns_per_segment: int = 1,
-        backend: "str | Backend" = "auto",
-        seed: "int | np.random.Generator | None" = None,
+        backend: str | Backend = "auto",
+        seed: int | np.random.Generator | None = None,
     ):
         self.n_cells = check_int(n_cells, "n_cells", minimum=1)
         self.synapses = check_int(synapses, "synapses", minimum=1, maximum=self.n_cells)
@@ -363,7 +368,7 @@ class DendriticNeuron:
         return (f"DendriticNeuron(n_cells={self.n_cells}, synapses={self.synapses}, theta={self.theta}, "
                 f"segments={len(self.segments)})")
 
-    def store(self, patterns: Any) -> "DendriticNeuron":
+    def store(self, patterns: Any) -> DendriticNeuron:
         """Grow segments for ``patterns`` ((P, n) of 0/1, never modified); returns ``self``.
 
         Patterns are taken ``patterns_per_segment`` at a time; the last
@@ -429,12 +434,12 @@ class OverlapHistogram:
         return math.sqrt(p * (1.0 - p) / self.trials)
 
 
-def _kernel_seed(seed: "int | np.random.Generator | None", name: str) -> int:
+def _kernel_seed(seed: int | np.random.Generator | None, name: str) -> int:
     return draw_seed(stream(seed, name))
 
 
-def mc_false_match(n: int, a: int, s: int, *, trials: int, seed: "int | np.random.Generator | None" = None,
-                   backend: "str | Backend" = "auto") -> OverlapHistogram:
+def mc_false_match(n: int, a: int, s: int, *, trials: int, seed: int | np.random.Generator | None = None,
+                   backend: str | Backend = "auto") -> OverlapHistogram:
     """Overlaps of random SDRs with a segment of ``s`` synapses grown on a stored pattern.
 
     The stored pattern and the segment (``s`` of its ``a`` active cells) are
@@ -453,8 +458,8 @@ def mc_false_match(n: int, a: int, s: int, *, trials: int, seed: "int | np.rando
     return OverlapHistogram(counts, trials, float(s))
 
 
-def mc_false_negative(a: int, s: int, v: int, *, trials: int, seed: "int | np.random.Generator | None" = None,
-                      backend: "str | Backend" = "auto") -> OverlapHistogram:
+def mc_false_negative(a: int, s: int, v: int, *, trials: int, seed: int | np.random.Generator | None = None,
+                      backend: str | Backend = "auto") -> OverlapHistogram:
     """Synapses still driven after ``v`` of a stored pattern's ``a`` active cells are replaced.
 
     Every trial subsamples a fresh segment of ``s`` synapses from the pattern
@@ -470,8 +475,8 @@ def mc_false_negative(a: int, s: int, v: int, *, trials: int, seed: "int | np.ra
 
 
 def mc_union_false_match(n: int, a: int, s: int, n_stored: int, *, trials: int,
-                         seed: "int | np.random.Generator | None" = None,
-                         backend: "str | Backend" = "auto") -> OverlapHistogram:
+                         seed: int | np.random.Generator | None = None,
+                         backend: str | Backend = "auto") -> OverlapHistogram:
     """Overlaps of random SDRs with a segment storing the union of ``n_stored`` patterns.
 
     Every trial draws a fresh union of ``n_stored`` subsamples of ``s``

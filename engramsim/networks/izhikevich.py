@@ -35,6 +35,8 @@ from engramsim.sim.validation import check_choice, check_float, check_int, check
 
 #: noise standard deviations of the published program (model units, i.e. pA into a 1 pF cell)
 NOISE_EXC, NOISE_INH = 5.0, 2.0
+#: 800 of 1000 cells are excitatory in the paper
+EXCITATORY_FRACTION = 0.8
 
 
 @dataclass
@@ -76,7 +78,7 @@ def izhikevich_2003(
     n_neurons: int = 1000,
     connection_probability: float = 1.0,
     *,
-    excitatory_fraction: float = 0.8,
+    excitatory_fraction: float = EXCITATORY_FRACTION,
     seed: int | None = 0,
     backend: str = "auto",
     dt: float = 1.0,

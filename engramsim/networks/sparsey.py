@@ -329,8 +329,11 @@ class SparseyRecall(RecallResult):
     """What :meth:`SparseyMac.recall` and :meth:`Sparsey.recall` return.
 
     ``states`` are the recognised codes as binary cell vectors and
-    ``patterns`` the stored codes, likewise; ``overlaps`` is the code
-    overlap ``|C & C_mu| / Q`` with each stored code.
+    ``patterns`` the stored inputs; ``overlaps`` is the code overlap
+    ``|C & C_mu| / Q`` with each stored code (``stored_winners``).  The
+    result holds references to the model's stored arrays, which the model
+    replaces (never modifies) when it learns, so building a result costs
+    the same however many items are stored.
 
     Attributes
     ----------
@@ -367,6 +370,21 @@ class SparseyRecall(RecallResult):
 
 
 # ----------------------------------------------------------------- the mac
+def _append(buffer: np.ndarray, n_used: int, rows: np.ndarray) -> np.ndarray:
+    """``buffer`` with ``rows`` written after its first ``n_used`` rows, grown by doubling when full.
+
+    Rows already written never change, so views of them handed out earlier
+    stay valid; appending costs amortised O(len(rows)), not O(n_used).
+    """
+    needed = n_used + rows.shape[0]
+    if needed > buffer.shape[0]:
+        grown = np.empty((max(needed, 2 * buffer.shape[0], 16),) + buffer.shape[1:], dtype=buffer.dtype)
+        grown[:n_used] = buffer[:n_used]
+        buffer = grown
+    buffer[n_used:needed] = rows
+    return buffer
+
+
 def _check_band(band: Any) -> tuple[float, float]:
     if not isinstance(band, (tuple, list)) or len(band) != 2:
         raise TypeError(f"activation_band must be a pair (low, high) of fractions, got {band!r}")
@@ -480,6 +498,7 @@ class SparseyMac(AssociativeMemory):
         self.inflection = self.csa.v_to_mu.initial_inflection
         self._best_mean_v = -np.inf
         self._codes = np.zeros((0, self.n_modules), dtype=np.int64)
+        self._pattern_buffer, self._code_buffer = self._patterns, self._codes
 
     # ----------------------------------------------------------- properties
     @property
@@ -610,8 +629,11 @@ class SparseyMac(AssociativeMemory):
         return self
 
     def _remember(self, inputs: np.ndarray, winners: np.ndarray) -> None:
-        self._patterns = np.concatenate([self._patterns, inputs.astype(np.int8)])
-        self._codes = np.concatenate([self._codes, winners])
+        n = self._codes.shape[0]
+        self._pattern_buffer = _append(self._pattern_buffer, n, inputs.astype(np.int8))
+        self._code_buffer = _append(self._code_buffer, n, winners)
+        self._patterns = self._pattern_buffer[:n + inputs.shape[0]]
+        self._codes = self._code_buffer[:n + inputs.shape[0]]
 
     def recall(self, cues: Any) -> SparseyRecall:
         """Recognise each cue (argmax-V readout by default); weights do not change.
@@ -634,10 +656,8 @@ class SparseyMac(AssociativeMemory):
                               np.full(n, CONVERGED), csa=self.csa.name, n_modules=self.n_modules,
                               cells_per_module=self.cells_per_module, sequence=int(sequence))
         return SparseyRecall(states=result.states, steps=result.steps, converged=result.converged,
-                             status=result.status,
-                             patterns=codes_to_binary(self._codes, self.cells_per_module),
-                             attrs=result.attrs, winners=winners, familiarity=familiarity,
-                             stored_winners=self._codes.copy())
+                             status=result.status, patterns=self._patterns, attrs=result.attrs,
+                             winners=winners, familiarity=familiarity, stored_winners=self._codes)
 
     def propose(self, cues: Any) -> np.ndarray:
         """The codes learning would choose for each cue now, without learning them.
@@ -740,9 +760,12 @@ class Sparsey(AssociativeMemory):
     ----------
     input_shape
         ``(rows, cols)`` of the input image; inputs are flattened row-major
-        to length ``rows * cols``.
+        (rows, cols, channels) to length ``rows * cols * channels``.
     levels
         :class:`SparseyLevel` specifications, bottom first (at least one).
+    channels
+        Binary units per pixel (for example 2 for complement coding ``x,
+        1 - x``); a receptive field takes all channels of its pixels.
     csa, horizontal, u_exponent, h_exponent, saturation_threshold, activation_band
         Passed to every :class:`SparseyMac`; with ``horizontal=True`` each
         mac gets its own previous code as horizontal input in sequences.
@@ -771,6 +794,7 @@ class Sparsey(AssociativeMemory):
         input_shape: tuple[int, int],
         levels: "list[SparseyLevel] | tuple[SparseyLevel, ...]",
         *,
+        channels: int = 1,
         csa: "str | CSA" = "sparseycore",
         horizontal: bool = False,
         u_exponent: float = 1.0,
@@ -781,8 +805,9 @@ class Sparsey(AssociativeMemory):
         seed: "int | np.random.Generator | None" = None,
     ):
         shape = _pair(input_shape, "input_shape")
-        super().__init__(max(shape[0] * shape[1], 2), backend=backend, seed=seed)
-        self.n_neurons = shape[0] * shape[1]
+        self.channels = check_int(channels, "channels", minimum=1)
+        super().__init__(max(shape[0] * shape[1] * self.channels, 2), backend=backend, seed=seed)
+        self.n_neurons = shape[0] * shape[1] * self.channels
         self._patterns = np.zeros((0, self.n_neurons), dtype=np.int8)
         self.input_shape = shape
         if not isinstance(levels, (list, tuple)) or not levels:
@@ -790,7 +815,7 @@ class Sparsey(AssociativeMemory):
         self.levels: list[SparseyLevel] = []
         self.macs: list[list[SparseyMac]] = []
         self._fields: list[list[np.ndarray]] = []
-        lower_grid, unit = shape, 1
+        lower_grid, unit = shape, self.channels
         for l_i, level in enumerate(levels):
             if not isinstance(level, SparseyLevel):
                 raise TypeError(f"levels[{l_i}] must be a SparseyLevel, got {type(level).__name__} {level!r}")
@@ -819,6 +844,7 @@ class Sparsey(AssociativeMemory):
             lower_grid, unit = grid, q * k
         self._codes: list[np.ndarray] = [np.zeros((0, len(m), lv.n_modules), dtype=np.int64)
                                          for m, lv in zip(self.macs, self.levels)]
+        self._pattern_buffer, self._code_buffers = self._patterns, list(self._codes)
 
     @property
     def codes(self) -> list[np.ndarray]:
@@ -886,8 +912,11 @@ class Sparsey(AssociativeMemory):
         return self
 
     def _remember(self, inputs: np.ndarray, winners: list[np.ndarray]) -> None:
-        self._patterns = np.concatenate([self._patterns, inputs.astype(np.int8)])
-        self._codes = [np.concatenate([c, w]) for c, w in zip(self._codes, winners)]
+        n, new = self._patterns.shape[0], inputs.shape[0]
+        self._pattern_buffer = _append(self._pattern_buffer, n, inputs.astype(np.int8))
+        self._patterns = self._pattern_buffer[:n + new]
+        self._code_buffers = [_append(b, n, w) for b, w in zip(self._code_buffers, winners)]
+        self._codes = [b[:n + new] for b in self._code_buffers]
 
     def encode(self, cues: Any) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """Recognise each cue at every level; weights do not change.
@@ -915,7 +944,7 @@ class Sparsey(AssociativeMemory):
                             csa=self.macs[0][0].csa.name, n_levels=len(self.levels),
                             n_modules=top.n_modules, cells_per_module=k, sequence=int(sequence))
         return SparseyRecall(states=base.states, steps=base.steps, converged=base.converged,
-                             status=base.status, patterns=codes_to_binary(stored, k), attrs=base.attrs,
+                             status=base.status, patterns=self._patterns, attrs=base.attrs,
                              winners=codes, familiarity=_mean_of_active(familiarity[-1]),
                              stored_winners=stored)
 

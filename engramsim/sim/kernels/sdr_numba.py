@@ -47,6 +47,12 @@ def _test(bits, x):
 
 
 @njit(cache=True, inline="always")
+def _select(flag, if_set, if_clear):
+    """``if_set`` when ``flag`` (0 or 1) is 1, else ``if_clear``, without a branch (collisions are random)."""
+    return if_clear ^ ((if_clear ^ if_set) & (np.uint64(0) - flag))
+
+
+@njit(cache=True, inline="always")
 def _set(bits, x):
     bits[x >> _U6] |= _ONE << (x & _U63)
 
@@ -64,7 +70,7 @@ def _floyd(bits, cells, state, m, k):
         j = np.uint64(m - k + i)
         state = state + _GOLDEN
         t = _below(_mix(state), j + _ONE)
-        x = j if _test(bits, t) else t
+        x = _select(_test(bits, t), j, t)
         _set(bits, x)
         cells[i] = x
     return state
@@ -78,7 +84,7 @@ def _floyd_overlap(bits, cells, state, m, k, other):
         j = np.uint64(m - k + i)
         state = state + _GOLDEN
         t = _below(_mix(state), j + _ONE)
-        x = j if _test(bits, t) else t
+        x = _select(_test(bits, t), j, t)
         _set(bits, x)
         cells[i] = x
         hits += np.int64(_test(other, x))
@@ -92,8 +98,12 @@ def _trial_state(seed, t):
 
 @njit(cache=True)
 def _wipe(bits, cells, k):
-    for i in range(k):
-        _clear_word(bits, cells[i])
+    """Zero a bitset holding the k cells listed in ``cells``: word by word, or whole when shorter."""
+    if bits.shape[0] <= k:
+        bits[:] = np.uint64(0)
+    else:
+        for i in range(k):
+            _clear_word(bits, cells[i])
 
 
 @njit(cache=True, parallel=True)
@@ -104,7 +114,7 @@ def _match_loop(segment, n, a, trials, seed, n_blocks, length):
         bits = np.zeros(words, dtype=np.uint64)
         cells = np.empty(max(a, 1), dtype=np.uint64)
         for t in range(blk * trials // n_blocks, (blk + 1) * trials // n_blocks):
-            state, hits = _floyd_overlap(bits, cells, _trial_state(seed, t), n, a, segment)
+            _, hits = _floyd_overlap(bits, cells, _trial_state(seed, t), n, a, segment)
             hist[blk, hits] += 1
             _wipe(bits, cells, a)
     return hist.sum(axis=0)

@@ -278,7 +278,9 @@ class NoisyCurrentSource(CurrentSource):
         if self._rng is None:
             self.bind(as_generator(None))
         z = self._rng.standard_normal((n_steps, size))
-        return np.asarray(self.mean) + np.asarray(self.stdev) * z
+        z *= np.asarray(self.stdev)
+        z += np.asarray(self.mean)
+        return z
 
 
 class ArrayCurrentSource(CurrentSource):

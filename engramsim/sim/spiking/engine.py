@@ -87,9 +87,6 @@ class Engine:
                                        else SCHEME_EULER) for p in izh], np.int64)
         self.izh_v = cat([p.initial("v") for p in izh])
         self.izh_u = cat([p.initial("u") for p in izh])
-        self.current_scale = np.ones(self.n_total)
-        for p in izh:
-            self.current_scale[p.first_index:p.first_index + p.size] = IZHIKEVICH_CURRENT_SCALE
         self.has_currents = any(p.current_sources for p in pops)
 
     def _layout_projections(self, projections: list[Projection]) -> None:
@@ -109,8 +106,12 @@ class Engine:
             n_pre, n_post = proj.pre.size, proj.post.size
             uniform = delays.size == 0 or bool(np.all(delays == delays[0]))
             density = proj.n_connections / (n_pre * n_post)
-            pairs_unique = proj.n_connections == np.unique(proj.pre_index * n_post + proj.post_index).size
             kind = proj.storage
+            pairs_unique = True
+            if kind != "csr" and proj.n_connections:
+                # connection lists are sorted by (pre, post): repeats are neighbours
+                key = proj.pre_index * n_post + proj.post_index
+                pairs_unique = bool(np.all(np.diff(key) > 0))
             if kind == "auto":
                 kind = "dense" if (density >= DENSE_THRESHOLD and uniform and pairs_unique) else "csr"
             if kind == "dense":
@@ -129,7 +130,10 @@ class Engine:
             else:
                 counts = np.bincount(proj.pre_index, minlength=n_pre)
                 ptr = nnz + np.concatenate([[0], np.cumsum(counts)])
-                meta.append((CSR, proj.pre.first_index, n_pre, proj.post.first_index, n_post, channel, 0, csr_off))
+                # a delay shared by all synapses is stored in meta (the kernel then skips per-synapse delays)
+                shared = int(delays[0]) if (uniform and delays.size) else 0
+                meta.append((CSR, proj.pre.first_index, n_pre, proj.post.first_index, n_post, channel, shared,
+                             csr_off))
                 self._where[id(proj)] = ("csr", nnz, sign)
                 ptrs.append(ptr)
                 posts.append(proj.post_index)
@@ -139,7 +143,7 @@ class Engine:
                 nnz += w.size
         cat = lambda parts, dtype: np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)  # noqa
         self.proj = (np.array(meta, dtype=np.int64).reshape(-1, 8), cat(dense, np.float64),
-                     cat(ptrs, np.int64), cat(posts, np.int64), cat(ws, np.float64), cat(ds, np.int64))
+                     cat(ptrs, np.int64), cat(posts, np.int32), cat(ws, np.float64), cat(ds, np.int32))
         self.n_slots = max_delay + 1
         self.buf = np.zeros((self.n_slots, 2, self.n_total))
 
@@ -206,7 +210,27 @@ class Engine:
             sl = slice(pop.first_index, pop.first_index + pop.size)
             for src in pop.current_sources:
                 ext[:, sl] += src.values(first, n_steps, pop.size, self.dt)
-        return ext * self.current_scale
+            if pop.current_sources and isinstance(pop.celltype, Izhikevich):
+                ext[:, sl] *= IZHIKEVICH_CURRENT_SCALE
+        return ext
+
+    def _block(self, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Run ``k`` steps through the kernel; return the spike raster and recorded states."""
+        first = self.step
+        ptr, idx = self._forced(first, k)
+        ext = self._currents(first, k) if k else np.zeros((0, self.n_total))
+        spikes = np.zeros((k, self.n_total), dtype=bool)
+        lif_out = np.zeros((k, 3, self.lif_rec.size))
+        izh_out = np.zeros((k, 2, self.izh_rec.size))
+        self.kernel(k, first, self.dt, self.buf,
+                    (self.lif_g, self.lif_v, self.lif_ie, self.lif_ii, self.lif_refr, self.lif_tref, self.lif_par),
+                    (self.izh_g, self.izh_v, self.izh_u, self.izh_par, self.izh_scheme),
+                    ext, ptr, idx, self.proj, (spikes, self.lif_rec, lif_out, self.izh_rec, izh_out))
+        return spikes, lif_out, izh_out
+
+    def compile(self) -> None:
+        """Compile (or load from cache) the kernel with a zero-step call; nothing advances."""
+        self._block(0)
 
     def run(self, n_steps: int) -> None:
         """Advance ``n_steps`` steps, in blocks, and hand the recordings to the monitors."""
@@ -215,16 +239,7 @@ class Engine:
         while done < n_steps:
             k = min(block, n_steps - done)
             first = self.step
-            ptr, idx = self._forced(first, k)
-            ext = self._currents(first, k)
-            spikes = np.zeros((k, self.n_total), dtype=bool)
-            lif_out = np.zeros((k, 3, self.lif_rec.size))
-            izh_out = np.zeros((k, 2, self.izh_rec.size))
-            self.kernel(k, first, self.dt, self.buf,
-                        (self.lif_g, self.lif_v, self.lif_ie, self.lif_ii, self.lif_refr, self.lif_tref,
-                         self.lif_par),
-                        (self.izh_g, self.izh_v, self.izh_u, self.izh_par, self.izh_scheme),
-                        ext, ptr, idx, self.proj, (spikes, self.lif_rec, lif_out, self.izh_rec, izh_out))
+            spikes, lif_out, izh_out = self._block(k)
             for m in self.monitors:
                 m.collect(first, spikes, lif_out, izh_out)
             self.step += k

@@ -68,25 +68,37 @@ def _izh(t_slot, buf, ext, s, has_ext, dt, g, v, u, par, scheme, spk):
 
 
 @njit(cache=True)
-def _propagate(t, spikes, n_spikes, buf, meta, dense_w, csr_ptr, csr_post, csr_w, csr_d):
-    n_slots = buf.shape[0]
+def _propagate(t, spikes, n_spikes, flat, n_slots, n_total, meta, dense_w, csr_ptr, csr_post, csr_w, csr_d):
+    """Scatter the rows of spiking cells into the flattened ring buffer ``flat[(slot*2 + ch)*N + post]``."""
+    slot_now = t % n_slots
     for p in range(meta.shape[0]):
         kind, pre0, n_pre, post0, n_post, ch, delay, off = (meta[p, 0], meta[p, 1], meta[p, 2], meta[p, 3],
                                                             meta[p, 4], meta[p, 5], meta[p, 6], meta[p, 7])
         lo = np.searchsorted(spikes[:n_spikes], pre0)
+        shared_base = 0
+        if delay > 0:
+            slot = slot_now + delay
+            if slot >= n_slots:
+                slot -= n_slots
+            shared_base = (slot * 2 + ch) * n_total + post0
         for q in range(lo, n_spikes):
             gidx = spikes[q]
             if gidx >= pre0 + n_pre:
                 break
             j = gidx - pre0
             if kind == DENSE:
-                slot = (t + delay) % n_slots
-                base = off + j * n_post
+                row = off + j * n_post
                 for i in range(n_post):
-                    buf[slot, ch, post0 + i] += dense_w[base + i]
+                    flat[shared_base + i] += dense_w[row + i]
+            elif delay > 0:
+                for e in range(csr_ptr[off + j], csr_ptr[off + j + 1]):
+                    flat[shared_base + csr_post[e]] += csr_w[e]
             else:
                 for e in range(csr_ptr[off + j], csr_ptr[off + j + 1]):
-                    buf[(t + csr_d[e]) % n_slots, ch, post0 + csr_post[e]] += csr_w[e]
+                    slot = slot_now + csr_d[e]
+                    if slot >= n_slots:
+                        slot -= n_slots
+                    flat[(slot * 2 + ch) * n_total + post0 + csr_post[e]] += csr_w[e]
 
 
 @njit(cache=True)
@@ -95,6 +107,7 @@ def _chunk(n_steps, t0, dt, buf, lif_g, lif_v, lif_ie, lif_ii, lif_refr, lif_tre
            meta, dense_w, csr_ptr, csr_post, csr_w, csr_d,
            spikes_out, lif_rec, lif_out, izh_rec, izh_out):
     n_slots, _, n_total = buf.shape
+    flat = buf.reshape(n_slots * 2 * n_total)
     has_ext = ext.shape[0] > 0
     spk = np.zeros(n_total, dtype=np.bool_)
     spikes = np.empty(n_total, dtype=np.int64)
@@ -120,7 +133,7 @@ def _chunk(n_steps, t0, dt, buf, lif_g, lif_v, lif_ie, lif_ii, lif_refr, lif_tre
         for r in range(izh_rec.shape[0]):
             izh_out[s, 0, r] = izh_v[izh_rec[r]]
             izh_out[s, 1, r] = izh_u[izh_rec[r]]
-        _propagate(t, spikes, n_spikes, buf, meta, dense_w, csr_ptr, csr_post, csr_w, csr_d)
+        _propagate(t, spikes, n_spikes, flat, n_slots, n_total, meta, dense_w, csr_ptr, csr_post, csr_w, csr_d)
 
 
 @register_kernel("spiking_chunk", "numba")

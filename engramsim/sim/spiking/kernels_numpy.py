@@ -24,7 +24,8 @@ Layout (built by :mod:`engramsim.sim.spiking.engine`):
     Spikes of spike sources, per step (CSR over steps).
 ``proj`` = (meta, dense_w, csr_ptr, csr_post, csr_w, csr_d)
     ``meta[p]``: kind (0 dense, 1 CSR), pre0, n_pre, post0, n_post, channel,
-    delay (dense), offset.  Synaptic events are added projection by
+    delay (dense; for CSR the delay shared by all synapses, or 0 when
+    ``csr_d`` holds one per synapse), offset.  Synaptic events are added projection by
     projection, presynaptic cells in ascending order, each row in order.
 ``rec`` = (spikes, lif_rec, lif_out, izh_rec, izh_out)
     Outputs: the (n_steps, N) spike raster and recorded states.
@@ -101,7 +102,8 @@ def propagate(t, spikes, buf, proj):
                 buf[(t + delay) % n_slots, ch, post0:post0 + n_post] += row
             else:
                 a, b = csr_ptr[off + j], csr_ptr[off + j + 1]
-                np.add.at(buf, ((t + csr_d[a:b]) % n_slots, ch, post0 + csr_post[a:b]), csr_w[a:b])
+                slots = (t + delay) % n_slots if delay > 0 else (t + csr_d[a:b]) % n_slots
+                np.add.at(buf, (slots, ch, post0 + csr_post[a:b]), csr_w[a:b])
 
 
 @register_kernel("spiking_chunk", "numpy")

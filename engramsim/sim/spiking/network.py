@@ -217,6 +217,9 @@ class Projection:
         self.synapse_type = StaticSynapse() if synapse_type is None else synapse_type
         if not hasattr(self.synapse_type, "weight") or not hasattr(self.synapse_type, "delay"):
             raise TypeError(f"synapse_type must be a StaticSynapse or a plastic synapse, got {synapse_type!r}")
+        if getattr(self.synapse_type, "plastic", False):
+            raise NotImplementedError("the spiking engine does not simulate plastic projections yet; "
+                                      "use StaticSynapse (the pair-STDP rule is in engramsim.learning_rules.stdp)")
         self.pre, self.post, self.connector = pre, post, connector
         self.receptor_type = check_choice(receptor_type, "receptor_type", RECEPTOR_TYPES)
         self.storage = check_choice(storage, "storage", STORAGE)
@@ -365,6 +368,7 @@ class Network:
         for proj in self.projections:
             proj.build(stream(self.seed, f"connector:{proj.label}"), self.dt)
         self.engine = Engine(self)
+        self.engine.compile()
 
     def run(self, duration: float) -> "Network":
         """Advance the network by ``duration`` ms (a whole number of steps)."""

@@ -1,0 +1,141 @@
+"""Pair-based STDP with additive weight dependence, in sPyNNaker's conventions.
+
+sPyNNaker's additive weight dependence multiplies the amplitudes by
+``w_max``: one pairing at a lag ``dt > 0`` changes a weight by
+``+A_plus * w_max * exp(-dt / tau_plus)`` (pre before post) or
+``-A_minus * w_max * exp(-dt / tau_minus)`` (post before pre), and the
+weight is clipped to ``[w_min, w_max]``.  Pairing is all-to-all; a lag of
+exactly zero changes nothing.  Lags are measured from the *arrival* of the
+presynaptic spike (its time plus the synaptic delay), and the changes of a
+synapse are deferred: they are applied, in time order, when the next
+presynaptic spike arrives, and the spike is transmitted with the updated
+weight.
+
+With the CA3 memory's parameters (``tau = 3 ms``, ``A = 6``, ``w_max = 6``)
+one pairing at ``|dt| <= 3 ln 6 ~ 5.4 ms`` moves a weight across its whole
+range, so the synapse is functionally binary.
+
+This module holds the rule as functions of arrays and the PyNN-named
+parameter objects.  The spiking engine does not run plastic projections yet
+(it raises a clear error for them); see ``docs/models/izhikevich.md``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from engramsim.sim.validation import check_float, check_real_array
+
+
+@dataclass(frozen=True)
+class SpikePairRule:
+    """Timing dependence (PyNN's name): time constants in ms, amplitudes dimensionless."""
+
+    tau_plus: float = 20.0
+    tau_minus: float = 20.0
+    A_plus: float = 0.01  # noqa: N815 (PyNN's name)
+    A_minus: float = 0.01  # noqa: N815
+
+    def __post_init__(self):
+        check_float(self.tau_plus, "tau_plus", 0.0, strict_minimum=True)
+        check_float(self.tau_minus, "tau_minus", 0.0, strict_minimum=True)
+        check_float(self.A_plus, "A_plus", 0.0)
+        check_float(self.A_minus, "A_minus", 0.0)
+
+
+@dataclass(frozen=True)
+class AdditiveWeightDependence:
+    """Weight dependence (PyNN's name): bounds of the weight (nA or mV, as the synapse)."""
+
+    w_min: float = 0.0
+    w_max: float = 1.0
+
+    def __post_init__(self):
+        check_float(self.w_min, "w_min")
+        check_float(self.w_max, "w_max")
+        if self.w_max < self.w_min:
+            raise ValueError(f"w_max must be >= w_min ({self.w_min}), got {self.w_max}")
+
+
+def pairing_change(lag: np.ndarray, timing: SpikePairRule, weights: AdditiveWeightDependence) -> np.ndarray:
+    """Weight change of single pairings at ``lag = t_post - t_pre_arrival`` (ms), before clipping.
+
+    Positive lags potentiate by ``A_plus * w_max * exp(-lag/tau_plus)``,
+    negative ones depress by ``A_minus * w_max * exp(lag/tau_minus)``, zero
+    does nothing.
+    """
+    lag = check_real_array(lag, "lag", ndim=(0, 1), allow_empty=True)
+    with np.errstate(over="ignore"):
+        pot = timing.A_plus * weights.w_max * np.exp(-np.abs(lag) / timing.tau_plus)
+        dep = timing.A_minus * weights.w_max * np.exp(-np.abs(lag) / timing.tau_minus)
+    return np.where(lag > 0, pot, np.where(lag < 0, -dep, 0.0))
+
+
+def stdp_synapse_history(pre_times, post_times, w0: float, delay: float, timing: SpikePairRule,
+                         weights: AdditiveWeightDependence) -> np.ndarray:
+    """Weights one synapse transmits at each of its presynaptic spikes (deferred all-to-all pair rule).
+
+    Parameters
+    ----------
+    pre_times, post_times
+        Sorted spike times (ms) of the presynaptic and postsynaptic cell.
+    w0
+        Initial weight.
+    delay
+        Synaptic delay (ms); presynaptic spikes arrive at ``t_pre + delay``.
+    timing, weights
+        The rule's parameters.
+
+    Returns
+    -------
+    ndarray
+        For each presynaptic spike, the weight after the deferred updates
+        were applied (the weight it transmits).  Updates at arrival ``A_k``:
+        first every postsynaptic spike in ``[A_{k-1}, A_k)`` potentiates by
+        its pairings with all earlier arrivals, then arrival ``A_k`` is
+        depressed by its pairings with all earlier postsynaptic spikes; the
+        weight is clipped after each event.
+    """
+    pre = check_real_array(pre_times, "pre_times", ndim=1, allow_empty=True)
+    post = check_real_array(post_times, "post_times", ndim=1, allow_empty=True)
+    for name, arr in (("pre_times", pre), ("post_times", post)):
+        if np.any(np.diff(arr) < 0):
+            raise ValueError(f"{name} must be sorted")
+    delay = check_float(delay, "delay", 0.0)
+    w = check_float(w0, "w0", weights.w_min, weights.w_max)
+    arrivals = pre + delay
+    out = np.empty(arrivals.size)
+    previous = -np.inf
+    for k, a in enumerate(arrivals):
+        for p in post[(post >= previous) & (post < a)]:
+            lags = p - arrivals[:k]
+            w = float(np.clip(w + pairing_change(lags[lags > 0], timing, weights).sum(), weights.w_min,
+                              weights.w_max))
+        lags = post[post < a] - a
+        w = float(np.clip(w + pairing_change(lags, timing, weights).sum(), weights.w_min, weights.w_max))
+        out[k] = w
+        previous = a
+    return out
+
+
+class STDPMechanism:
+    """A plastic synapse type (PyNN's name): timing and weight dependence, initial weight, delay (ms).
+
+    The engine does not simulate plastic projections yet; building a network
+    with one raises ``NotImplementedError``.
+    """
+
+    plastic = True
+
+    def __init__(self, timing_dependence: SpikePairRule, weight_dependence: AdditiveWeightDependence,
+                 weight: float = 0.0, delay: float | None = None):
+        if not isinstance(timing_dependence, SpikePairRule):
+            raise TypeError(f"timing_dependence must be a SpikePairRule, got {timing_dependence!r}")
+        if not isinstance(weight_dependence, AdditiveWeightDependence):
+            raise TypeError(f"weight_dependence must be an AdditiveWeightDependence, got {weight_dependence!r}")
+        self.timing_dependence = timing_dependence
+        self.weight_dependence = weight_dependence
+        self.weight = check_float(weight, "weight", weight_dependence.w_min, weight_dependence.w_max)
+        self.delay = None if delay is None else check_float(delay, "delay", 0.0, strict_minimum=True)
