@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -918,8 +919,8 @@ def cabannes_exponent(term: str, alpha: ArrayLike) -> np.ndarray:
 def sparsey_single_item_overlap(
     input_overlap: ArrayLike,
     cells_per_module: int,
-    expansivity: "collections.abc.Callable[[np.ndarray, int], np.ndarray]",
-    v_to_mu: "collections.abc.Callable[[np.ndarray, np.ndarray, float | None], np.ndarray]",
+    expansivity: "Callable[[np.ndarray, int], np.ndarray]",
+    v_to_mu: "Callable[[np.ndarray, np.ndarray, float | None], np.ndarray]",
     inflection: float | None = None,
 ) -> np.ndarray:
     """Expected code overlap of a CSA draw with the code of the one stored input.

@@ -25,7 +25,6 @@ dendrites", arXiv 1601.00720 (2016).
 
 from __future__ import annotations
 
-import importlib
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -71,8 +70,6 @@ def sdr_kernel(name: str, backend: str | Backend = "auto"):
     backend = get_backend(backend)
     if backend.name == "cupy":
         backend = get_backend("numba")
-    if not backend.has_kernel(name):  # the backend was loaded before this module declared its kernels
-        importlib.import_module(_KERNEL_MODULES[backend.name])
     return backend.kernel(name)
 
 

@@ -108,7 +108,7 @@ class Backend:
         if name not in _KERNEL_MODULES:
             raise ValueError(f"backend must be one of {BACKEND_NAMES}, got {name!r}")
         self.name = name
-        self._loaded = False
+        self._loaded: set[str] = set()
         if name == "cupy":
             if not cuda_available():
                 raise RuntimeError("backend='cupy' needs CuPy and a CUDA device; none was found")
@@ -121,10 +121,10 @@ class Backend:
                 importlib.import_module("numba")
 
     def _load(self) -> None:
-        if not self._loaded:
-            for module in _KERNEL_MODULES[self.name]:
+        for module in _KERNEL_MODULES[self.name]:
+            if module not in self._loaded:
                 importlib.import_module(module)
-            self._loaded = True
+                self._loaded.add(module)
 
     def kernel(self, name: str) -> Callable[..., Any]:
         """Return the kernel called ``name`` for this backend.
