@@ -33,6 +33,40 @@ def _trivial_point(params, seed):
     return {"value": float(seed)}
 
 
+def _warm() -> None:
+    """Import engramsim and torch and train once (torch's first backward pass costs about 2 s)."""
+    from engramsim.experiments.scaling import optimizer_point
+
+    optimizer_point({"optimizer": "adam", "learning_rate": 1.0, "batch_size": 64, "d": 10, "T": 128,
+                     "n_tokens": 100, "n_classes": 5, "alpha": 2.0, "learnable": False, "layernorm": False,
+                     "embeddings": "nested"}, 0)
+
+
+def _spin(n: int = 5_000_000) -> float:
+    start = time.perf_counter()
+    total = 0
+    for i in range(n):
+        total += i
+    return time.perf_counter() - start
+
+
+def parallelism() -> dict:
+    """How much parallel CPU this machine gives right now: 2 busy processes against 1.
+
+    On an idle 2-core machine the ratio is close to 2; other jobs lower it, and with it the best
+    speed-up any 2-worker sweep can reach.
+    """
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(2) as pool:
+        list(pool.map(_spin, [10_000, 10_000]))
+        one = min(pool.submit(_spin).result() for _ in range(2))
+        start = time.perf_counter()
+        list(pool.map(_spin, [5_000_000, 5_000_000]))
+        two = time.perf_counter() - start
+    return {"one_process_s": one, "two_processes_s": two, "available_parallelism": 2 * one / two}
+
+
 def _timed(func, *args, **kwargs):
     start = time.perf_counter()
     result = func(*args, **kwargs)
@@ -41,7 +75,7 @@ def _timed(func, *args, **kwargs):
 
 def speedup(n_points: int) -> dict:
     """1 vs 2 workers on a scaling-optimizers sweep of ``n_points`` points."""
-    from dask.distributed import LocalCluster
+    from dask.distributed import Client, LocalCluster
 
     from engramsim.experiments import run_experiment
 
@@ -56,10 +90,8 @@ def speedup(n_points: int) -> dict:
     for workers in (1, 2):
         t_start, cluster = _timed(LocalCluster, n_workers=workers, threads_per_worker=1, processes=True,
                                   dashboard_address=None)
-        with cluster:
-            # warm the workers (imports of engramsim and torch) outside the clock
-            run_experiment("scaling-optimizers", {**params, "d": [10], "learning_rate": [1.0]}, seeds=workers,
-                           scheduler=cluster.scheduler_address, progress=False)
+        with cluster, Client(cluster) as client:
+            client.run(_warm)   # every worker imports engramsim and torch outside the clock
             elapsed, ds = _timed(run_experiment, "scaling-optimizers", params, seeds=n_seeds,
                                  scheduler=cluster.scheduler_address, progress=False)
         out[f"cluster_start_s_{workers}"] = t_start
@@ -68,7 +100,12 @@ def speedup(n_points: int) -> dict:
             reference = ds
         else:
             out["same_result"] = bool(ds["error"].equals(reference["error"]))
+    _warm()
+    out["sweep_s_serial"], serial = _timed(run_experiment, "scaling-optimizers", params, seeds=n_seeds,
+                                           progress=False)
+    out["same_result"] = out["same_result"] and bool(serial["error"].equals(reference["error"]))
     out["speedup_2_over_1"] = out["sweep_s_1_workers"] / out["sweep_s_2_workers"]
+    out["speedup_2_over_serial"] = out["sweep_s_serial"] / out["sweep_s_2_workers"]
     out["mean_point_s"] = out["sweep_s_1_workers"] / points
     return out
 
@@ -81,6 +118,7 @@ def overhead(n_points: int) -> dict:
 
     grid = {"i": list(range(n_points))}
     metrics = {"value": Metric("seed")}
+    run_sweep(_trivial_point, {"i": [0, 1]}, 1, metrics=metrics, progress=False)   # imports, outside the clock
     t_loop, _ = _timed(lambda: [_trivial_point({"i": i}, 0) for i in range(n_points)])
     t_serial, _ = _timed(run_sweep, _trivial_point, grid, 1, metrics=metrics, progress=False)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
@@ -126,6 +164,9 @@ def main() -> None:
 
     results = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                            "load_average": os.getloadavg()}}
+    results["parallelism_start"] = parallelism()
+    print(f"available parallelism at start: {results['parallelism_start']['available_parallelism']:.2f} "
+          "(2 busy processes vs 1; 2.0 on an idle 2-core machine)")
     results["readout"] = readout()
     r = results["readout"]
     print(f"readout N=d=1000: factored {r['factored_ms']:.2f} ms, dense E@W@U.T {r['dense_ms']:.2f} ms, "
@@ -138,9 +179,13 @@ def main() -> None:
     results["speedup"] = speedup(args.points)
     s = results["speedup"]
     print(f"{s['points']}-point scaling-optimizers sweep (mean point {s['mean_point_s']:.3f} s): "
-          f"1 worker {s['sweep_s_1_workers']:.1f} s, 2 workers {s['sweep_s_2_workers']:.1f} s, "
-          f"speed-up {s['speedup_2_over_1']:.2f}x (target >= 1.7x); identical results: {s['same_result']}; "
+          f"serial {s['sweep_s_serial']:.1f} s, 1 worker {s['sweep_s_1_workers']:.1f} s, "
+          f"2 workers {s['sweep_s_2_workers']:.1f} s, speed-up 2 vs 1 workers {s['speedup_2_over_1']:.2f}x "
+          f"(target >= 1.7x), 2 workers vs serial {s['speedup_2_over_serial']:.2f}x; "
+          f"identical results: {s['same_result']}; "
           f"cluster start {s['cluster_start_s_1']:.1f} s / {s['cluster_start_s_2']:.1f} s")
+    results["parallelism_end"] = parallelism()
+    print(f"available parallelism at end: {results['parallelism_end']['available_parallelism']:.2f}")
     results["machine"]["load_average_end"] = os.getloadavg()
     print(f"load average at start {results['machine']['load_average']}, at end {results['machine']['load_average_end']}")
     if args.json:

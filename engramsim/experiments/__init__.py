@@ -5,7 +5,13 @@
 True
 """
 
-from engramsim.experiments.registry import Experiment, experiments, get_experiment, register, run_experiment
+from engramsim.experiments.registry import (
+           Experiment,
+           experiments,
+           get_experiment,
+           register,
+           run_experiment,
+)
 from engramsim.experiments.sweep import Metric, run_sweep, write_dataset
 
 __all__ = ["Experiment", "Metric", "experiments", "get_experiment", "register", "run_experiment",

@@ -40,9 +40,8 @@ See ``docs/models/dense_associative.md``.
 
 from __future__ import annotations
 
-from typing import Any
-
 import math
+from typing import Any
 
 import numpy as np
 import xarray as xr
@@ -58,8 +57,8 @@ from engramsim.sim.backends import BACKEND_NAMES
 from engramsim.sim.random import stream
 from engramsim.sim.validation import check_choice, check_float, check_int
 
-#: largest interaction order accepted (the exact int64 kernels stay fast and exact well beyond)
-MAX_ORDER = 10
+#: largest K N accepted: the step kernel holds a float64 copy of the patterns (8 K N bytes)
+MAX_PATTERN_ENTRIES = 50_000_000
 
 DEFAULTS: dict[str, Any] = {
     "n": [2, 3, 4],
@@ -95,7 +94,7 @@ def n_patterns_for(n: int, n_neurons: int, load: float) -> int:
     n_neurons = check_int(n_neurons, "n_neurons", minimum=2)
     load = check_float(load, "load", 0.0, strict_minimum=True)
     unit = n_neurons ** (n - 1) / int(factorial2(2 * n - 3, exact=True))
-    return max(1, int(round(load * unit)))
+    return max(1, round(load * unit))
 
 
 def error_free_patterns_estimate(n_neurons: int, n: int, expected_errors: float = math.log(2)) -> int:
@@ -138,12 +137,16 @@ def error_free_patterns_estimate(n_neurons: int, n: int, expected_errors: float 
 
 def check(params: dict[str, Any]) -> None:
     """Reject impossible settings before any work starts."""
-    for n in as_list(params["n"]):
-        check_int(n, "n", minimum=2, maximum=MAX_ORDER)
-    for n_neurons in as_list(params["n_neurons"]):
-        check_int(n_neurons, "n_neurons", minimum=2)
-    for load in as_list(params["load"]):
-        check_float(load, "load", 0.0, strict_minimum=True)
+    orders = [check_int(n, "n", minimum=2) for n in as_list(params["n"])]
+    sizes = [check_int(n_neurons, "n_neurons", minimum=2) for n_neurons in as_list(params["n_neurons"])]
+    loads = [check_float(load, "load", 0.0, strict_minimum=True) for load in as_list(params["load"])]
+    for n in orders:
+        for n_neurons in sizes:
+            k = n_patterns_for(n, n_neurons, max(loads))
+            if k * n_neurons > MAX_PATTERN_ENTRIES:
+                raise ValueError(
+                    f"load={max(loads)} with n={n} and n_neurons={n_neurons} means K={k} patterns; "
+                    f"K * n_neurons must be <= {MAX_PATTERN_ENTRIES} (memory), got {k * n_neurons}")
     check_int(params["n_probe"], "n_probe", minimum=1)
     check_choice(params["backend"], "backend", BACKEND_NAMES)
 
@@ -224,10 +227,11 @@ def finalize(ds: xr.Dataset, params: dict[str, Any]) -> xr.Dataset:
     ds["first_failing_patterns"] = above.assign_attrs(
         long_name="smallest swept K with a one-step error in some seed", units="1")
     ds["theory_max_patterns"] = xr.apply_ufunc(
-        theory.krotov_hopfield_capacity, ds["n_neurons"], ds["n"]).assign_attrs(
+        theory.krotov_hopfield_capacity, ds["n_neurons"], ds["n"]).transpose("n", "n_neurons").assign_attrs(
         long_name="Krotov-Hopfield error-free capacity N^(n-1) / (2 (2n-3)!! ln N)", units="1")
     estimate = np.vectorize(error_free_patterns_estimate, otypes=[np.int64])
-    ds["theory_error_free_patterns"] = xr.apply_ufunc(estimate, ds["n_neurons"], ds["n"]).assign_attrs(
+    ds["theory_error_free_patterns"] = xr.apply_ufunc(
+        estimate, ds["n_neurons"], ds["n"]).transpose("n", "n_neurons").assign_attrs(
         long_name="largest K with expected one-step errors K N P_err <= ln 2 (finite-N law)", units="1")
     ds.attrs.update(interaction="polynomial", dynamics="one synchronous step from stored patterns",
                     tie="keep", error_free_definition=(

@@ -49,7 +49,7 @@ INITIAL_DESCRIPTION = {
 DEFAULTS: dict[str, Any] = {
     "dilution": [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9],
     "n_patterns": [3, 4],
-    "n_neurons": 8000,
+    "n_neurons": 10000,
     "initial": "first_pattern",
     "max_steps": 100,
     "backend": "auto",

@@ -198,7 +198,7 @@ def _alpha(ds: xr.Dataset, params: dict[str, Any]) -> xr.DataArray:
 
 
 def _scheme_term(scheme: str, axis: str) -> str | None:
-    rho, cut = SCHEMES[scheme]
+    rho = SCHEMES[scheme][0]
     if axis == "d":
         return {"frequency": "frequency", "threshold": "threshold"}.get(scheme)
     return "data" if rho == 0.0 else None
@@ -209,6 +209,8 @@ def _add_coords(ds: xr.Dataset, params: dict[str, Any]) -> xr.Dataset:
         if name not in ds.dims:
             value = params[name]
             ds = ds.assign_coords({name: np.inf if value is None else value})
+        elif ds[name].dtype == object:  # T swept with None (infinite data) among its values
+            ds = ds.assign_coords({name: [np.inf if v is None else float(v) for v in ds[name].values]})
         ds[name].attrs.update(COORD_ATTRS[name])
     return ds
 
@@ -309,9 +311,11 @@ def plot_dimension(ds: xr.Dataset):
     """Log-log error against d per scheme, with dashed theory slopes."""
     fig, (ax,) = figure(1, width=5.6, height=4.0)
     _plot_curves(ax, ds, "d", "scheme")
-    t = float(ds["T"]) if "T" not in ds.dims else None
-    ax.set(xlabel="embedding dimension d",
-           title=f"Error against d (T = {'inf' if t is None or np.isinf(t) else int(t)}); dashed: theory slopes")
+    if "T" in ds.dims:
+        t_note = "T in legend"
+    else:
+        t_note = "T = inf" if np.isinf(float(ds["T"])) else f"T = {int(ds['T'])}"
+    ax.set(xlabel="embedding dimension d", title=f"Error against d ({t_note}); dashed: theory slopes")
     return fig
 
 
@@ -347,7 +351,7 @@ DIMENSION = register(Experiment(
     description="Cabannes et al. scaling laws: error against embedding dimension d per memory scheme",
     point=scheme_point,
     defaults={"scheme": ["uniform", "frequency", "threshold"], "d": D_GRID, "T": None, **COMMON},
-    metrics=SCHEME_METRICS, seeds=40,
+    metrics=SCHEME_METRICS, seeds=100,
     finalize=finalize_dimension, plot=plot_dimension, check=check_schemes, dims=("scheme", "d"),
 ))
 
@@ -356,15 +360,15 @@ SAMPLES = register(Experiment(
     description="Cabannes et al. scaling laws: error against number of samples T per memory scheme",
     point=scheme_point,
     defaults={"scheme": ["uniform", "frequency", "threshold"], "T": T_GRID, "d": 1000, **COMMON},
-    metrics=SCHEME_METRICS, seeds=20,
+    metrics=SCHEME_METRICS, seeds=40,
     finalize=finalize_samples, plot=plot_samples, check=check_schemes, dims=("scheme", "T"),
 ))
 
 OPTIMIZER_DEFAULTS: dict[str, Any] = {
     "optimizer": ["sgd", "adam"],
     "learning_rate": [0.1, 1.0, 10.0, 100.0],
-    "batch_size": [16, 256],
-    "d": [10, 20, 50, 100],
+    "batch_size": [16, 64, 256, 1024],
+    "d": [10, 20, 50, 100, 200],
     "T": 10240,
     "n_tokens": 100,
     "n_classes": 5,

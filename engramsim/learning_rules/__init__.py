@@ -2,9 +2,17 @@
 
 from engramsim.learning_rules.hebb import hebb, hebb_counts
 from engramsim.learning_rules.pseudo_inverse import pseudo_inverse
-from engramsim.learning_rules.sparsey import bundle_saturation, saturated_bundles, sparsey_hebb
-from engramsim.learning_rules.stdp import (AdditiveWeightDependence, SpikePairRule, STDPMechanism,
-                                           stdp_synapse_history)
+from engramsim.learning_rules.sparsey import (
+                                           bundle_saturation,
+                                           saturated_bundles,
+                                           sparsey_hebb,
+)
+from engramsim.learning_rules.stdp import (
+                                           AdditiveWeightDependence,
+                                           SpikePairRule,
+                                           STDPMechanism,
+                                           stdp_synapse_history,
+)
 from engramsim.learning_rules.storkey import storkey
 
 __all__ = ["AdditiveWeightDependence", "SpikePairRule", "STDPMechanism", "stdp_synapse_history",

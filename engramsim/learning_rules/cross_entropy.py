@@ -29,7 +29,12 @@ from typing import Any
 import numpy as np
 
 from engramsim.sim.random import check_seed, draw_seed, stream
-from engramsim.sim.validation import check_choice, check_float, check_int, check_real_array
+from engramsim.sim.validation import (
+    check_choice,
+    check_float,
+    check_int,
+    check_real_array,
+)
 
 OPTIMIZERS = ("sgd", "adam")
 INITS = ("random", "zero")
@@ -114,7 +119,7 @@ def train_cross_entropy(
     layernorm: bool = False,
     weight_decay: float = 0.0,
     init: str = "random",
-    seed: "int | np.random.Generator | None" = None,
+    seed: int | np.random.Generator | None = None,
     threads: int | None = None,
 ) -> CrossEntropyResult:
     """Learn the memory ``W`` by one pass of mini-batch cross-entropy over ``tokens``.

@@ -7,7 +7,14 @@ from engramsim.networks.hopfield import Hopfield
 from engramsim.networks.modern import ModernHopfield
 from engramsim.networks.multitask import MultitaskHopfield, diluted_patterns
 from engramsim.networks.scaling import OuterProductMemory, ZipfLaw, memory_weights
-from engramsim.networks.sparsey import CSA, Sparsey, SparseyLevel, SparseyMac, SparseyRecall, csa_preset
+from engramsim.networks.sparsey import (
+    CSA,
+    Sparsey,
+    SparseyLevel,
+    SparseyMac,
+    SparseyRecall,
+    csa_preset,
+)
 
 __all__ = [
     "AssociativeMemory",

@@ -33,7 +33,7 @@ unchanged).  The exponential interaction never evaluates ``exp(m)``: each
 field is computed as ``sum_mu xi_i^mu exp(a_mu - max m)``, the difference of
 the two sums of the update rule scaled by ``exp(-max m) / (2 sinh 1)``; its
 sign is the sign of ``lse(a + xi_i) - lse(a - xi_i)``, and it cannot overflow.
-See ``docs/models/dense.md``.
+See ``docs/models/dense_associative.md``.
 
 References
 ----------

@@ -29,9 +29,24 @@ from typing import Any
 import numpy as np
 
 from engramsim.sim.random import stream
-from engramsim.sim.spiking import (ArrayCurrentSource, Dense, FixedProbability, Izhikevich, Network,
-                                   NoisyCurrentSource, Population, Projection, SpikeMonitor, StaticSynapse)
-from engramsim.sim.validation import check_choice, check_float, check_int, check_real_array
+from engramsim.sim.spiking import (
+    ArrayCurrentSource,
+    Dense,
+    FixedProbability,
+    Izhikevich,
+    Network,
+    NoisyCurrentSource,
+    Population,
+    Projection,
+    SpikeMonitor,
+    StaticSynapse,
+)
+from engramsim.sim.validation import (
+    check_choice,
+    check_float,
+    check_int,
+    check_real_array,
+)
 
 #: noise standard deviations of the published program (model units, i.e. pA into a 1 pF cell)
 NOISE_EXC, NOISE_INH = 5.0, 2.0

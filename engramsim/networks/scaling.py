@@ -34,7 +34,12 @@ from typing import Any
 import numpy as np
 
 from engramsim.sim.random import as_generator, check_seed, stream
-from engramsim.sim.validation import check_choice, check_float, check_int, check_real_array
+from engramsim.sim.validation import (
+    check_choice,
+    check_float,
+    check_int,
+    check_real_array,
+)
 
 #: named memory schemes -> (rho, cut-off): q(x) = f(x)^rho on the top-P tokens, P = None (all) or "d"
 #: (P = floor(threshold_ratio * d)); f is p(x) with infinite data, n(x)/T with T samples
@@ -69,13 +74,13 @@ class ZipfLaw:
     (5,)
     """
 
-    def __init__(self, n_tokens: "int | float", alpha: float):
+    def __init__(self, n_tokens: int | float, alpha: float):
         self.alpha = check_float(alpha, "alpha", 0.0, strict_minimum=True)
         if n_tokens == math.inf:
             if self.alpha <= 1.0:
                 raise ValueError(f"alpha must be > 1 when n_tokens is infinite (x^-alpha is not normalisable "
                                  f"over infinitely many tokens), got alpha={self.alpha:g}")
-            self.n_tokens: "int | float" = math.inf
+            self.n_tokens: int | float = math.inf
             self._cdf = None
         else:
             self.n_tokens = check_int(n_tokens, "n_tokens", minimum=1)
@@ -95,7 +100,7 @@ class ZipfLaw:
             raise ValueError("an infinite Zipf law has no probability vector; give a finite n_tokens")
         return self._p.copy()
 
-    def sample(self, n_samples: int, seed: "int | np.random.Generator | None" = None) -> np.ndarray:
+    def sample(self, n_samples: int, seed: int | np.random.Generator | None = None) -> np.ndarray:
         """Draw ``n_samples`` i.i.d. token indices (0-based, int64).
 
         Finite N uses the inverse CDF of one uniform per sample, so the first
@@ -109,7 +114,7 @@ class ZipfLaw:
             return rng.zipf(self.alpha, size=n).astype(np.int64) - 1
         return np.searchsorted(self._cdf, rng.random(n), side="right").astype(np.int64)
 
-    def counts(self, n_samples: int, seed: "int | np.random.Generator | None" = None) -> np.ndarray:
+    def counts(self, n_samples: int, seed: int | np.random.Generator | None = None) -> np.ndarray:
         """Counts ``n(x)`` of each token in ``n_samples`` draws, shape (N,) (finite N only)."""
         if not self.finite:
             raise ValueError("counts need a finite n_tokens")
@@ -249,7 +254,7 @@ class OuterProductMemory:
     """
 
     def __init__(self, n_tokens: int, n_classes: int, dim: int, *, embeddings: str = "nested",
-                 seed: "int | np.random.Generator | None" = None):
+                 seed: int | np.random.Generator | None = None):
         self.n_tokens = check_int(n_tokens, "n_tokens", minimum=1)
         self.n_classes = check_int(n_classes, "n_classes", minimum=1)
         self.dim = check_int(dim, "dim", minimum=1)
@@ -266,6 +271,8 @@ class OuterProductMemory:
         self._labels = np.arange(self.n_tokens) % self.n_classes
         self._q: np.ndarray | None = None
         self._matrix: np.ndarray | None = None
+        #: the :class:`~engramsim.learning_rules.cross_entropy.CrossEntropyResult` of the last :meth:`fit`
+        self.training = None
 
     # ----------------------------------------------------------------- parts
     @property
@@ -298,7 +305,7 @@ class OuterProductMemory:
         return self._et @ (self._q[:, None] * self._ut.T[self._labels])
 
     # ----------------------------------------------------------------- writing
-    def store(self, weights: Any) -> "OuterProductMemory":
+    def store(self, weights: Any) -> OuterProductMemory:
         """Store ``W = sum_x q(x) e_x u_{f*(x)}^T`` for the weights ``q`` (shape (N,)); returns self."""
         q = check_real_array(weights, "weights", shape=(self.n_tokens,))
         if np.any(q < 0):
@@ -307,7 +314,7 @@ class OuterProductMemory:
         return self
 
     def set_matrix(self, matrix: Any, *, embeddings: Any = None,
-                   class_embeddings: Any = None) -> "OuterProductMemory":
+                   class_embeddings: Any = None) -> OuterProductMemory:
         """Use an arbitrary (e.g. trained) ``W`` of shape (d, d), optionally with new embeddings.
 
         Parameters
@@ -361,7 +368,7 @@ class OuterProductMemory:
         p = _check_probabilities(probabilities, "probabilities", self.n_tokens)
         return float(p[self.mistakes()].sum())
 
-    def fit(self, tokens: Any, **options: Any) -> "OuterProductMemory":
+    def fit(self, tokens: Any, **options: Any) -> OuterProductMemory:
         """Learn ``W`` (and optionally the embeddings) by cross-entropy on a token sequence.
 
         ``tokens`` (shape (T,), 0-based indices) are the training samples, in

@@ -12,6 +12,7 @@ import zlib
 
 import numpy as np
 
+
 def check_seed(seed: object, name: str = "seed") -> None:
     """Raise a clear error unless ``seed`` is an int >= 0, a Generator or None."""
     if seed is None or isinstance(seed, np.random.Generator):

@@ -48,7 +48,7 @@ def test_infinite_zipf_sampler_matches_zeta_law():
     with pytest.raises(ValueError, match="finite n_tokens"):
         law.counts(10)
     with pytest.raises(ValueError, match="no probability vector"):
-        law.probabilities
+        _ = law.probabilities
 
 
 def test_samples_are_nested_in_T():

@@ -8,8 +8,14 @@ from engramsim.experiments.sparsey import overlapping_variants, random_sparse_in
 from engramsim.experiments.theory import sparsey_single_item_overlap
 from engramsim.learning_rules import bundle_saturation, saturated_bundles, sparsey_hebb
 from engramsim.networks import CSA, Sparsey, SparseyLevel, SparseyMac, csa_preset
-from engramsim.networks.sparsey import (ExpLogitMu, LinearExpansivity, LogisticMu, SparseyCoreExpansivity,
-                                        code_overlap, codes_to_binary)
+from engramsim.networks.sparsey import (
+    ExpLogitMu,
+    LinearExpansivity,
+    LogisticMu,
+    SparseyCoreExpansivity,
+    code_overlap,
+    codes_to_binary,
+)
 from engramsim.sim import get_backend
 
 BACKENDS = ("numpy", "numba")

@@ -8,8 +8,7 @@ from hypothesis import strategies as st
 from engramsim.networks import DenseAssociativeMemory
 from engramsim.networks.patterns import flip_bits, random_patterns
 from engramsim.sim import get_backend
-from engramsim.sim.kernels import CONVERGED, NOT_CONVERGED
-from engramsim.sim.kernels import dense_numba
+from engramsim.sim.kernels import CONVERGED, NOT_CONVERGED, dense_numba
 
 NUMPY, NUMBA = get_backend("numpy"), get_backend("numba")
 

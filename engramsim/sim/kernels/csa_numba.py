@@ -21,8 +21,13 @@ import numpy as np
 from numba import njit, prange
 
 from engramsim.sim.backends import register_kernel
-from engramsim.sim.kernels.csa_numpy import (ARGMAX, ETA_LINEAR, ETA_SPARSEYCORE, MU_EXP_LOGIT,
-                                             MU_LOGISTIC)
+from engramsim.sim.kernels.csa_numpy import (
+    ARGMAX,
+    ETA_LINEAR,
+    ETA_SPARSEYCORE,
+    MU_EXP_LOGIT,
+    MU_LOGISTIC,
+)
 
 #: batches at least this large run in parallel
 PARALLEL_BATCH = 64

@@ -15,11 +15,16 @@ from typing import Any
 import numpy as np
 
 from engramsim.sim.backends import add_kernel_module
-from engramsim.sim.spiking.celltypes import (IZHIKEVICH_CURRENT_SCALE, IF_curr_exp, Izhikevich,
-                                             SpikeSourceArray, SpikeSourcePoisson)
+from engramsim.sim.random import stream
+from engramsim.sim.spiking.celltypes import (
+    IZHIKEVICH_CURRENT_SCALE,
+    IF_curr_exp,
+    Izhikevich,
+    SpikeSourceArray,
+    SpikeSourcePoisson,
+)
 from engramsim.sim.spiking.kernels_numpy import CSR, DENSE, SCHEME_2003, SCHEME_EULER
 from engramsim.sim.spiking.network import DENSE_THRESHOLD, Projection, refractory_steps
-from engramsim.sim.random import stream
 
 add_kernel_module("numpy", "engramsim.sim.spiking.kernels_numpy")
 add_kernel_module("numba", "engramsim.sim.spiking.kernels_numba")

@@ -28,7 +28,12 @@ import numpy as np
 from engramsim.sim.random import check_seed, stream
 from engramsim.sim.spiking.celltypes import CellType, CurrentSource, NoisyCurrentSource
 from engramsim.sim.spiking.connectors import Connector
-from engramsim.sim.validation import check_choice, check_float, check_int, check_real_array
+from engramsim.sim.validation import (
+    check_choice,
+    check_float,
+    check_int,
+    check_real_array,
+)
 
 #: longest synaptic delay in time steps (the ring buffer holds MAX_DELAY_STEPS + 1 slots)
 MAX_DELAY_STEPS = 256

@@ -5,11 +5,25 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engramsim.sim.spiking import (MAX_DELAY_STEPS, AllToAll, ArrayCurrentSource, Dense, FixedNumberPre,
-                                   FixedProbability, FromList, IF_curr_exp, Izhikevich, Network, OneToOne,
-                                   Population, Projection, SpikeSourceArray, SpikeSourcePoisson, StateMonitor,
-                                   StaticSynapse)
-
+from engramsim.sim.spiking import (
+    MAX_DELAY_STEPS,
+    AllToAll,
+    ArrayCurrentSource,
+    Dense,
+    FixedNumberPre,
+    FixedProbability,
+    FromList,
+    IF_curr_exp,
+    Izhikevich,
+    Network,
+    OneToOne,
+    Population,
+    Projection,
+    SpikeSourceArray,
+    SpikeSourcePoisson,
+    StateMonitor,
+    StaticSynapse,
+)
 
 # --- bad input -------------------------------------------------------------------------------------
 

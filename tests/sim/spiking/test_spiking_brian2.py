@@ -12,9 +12,16 @@ import numpy as np
 import pytest
 
 brian2 = pytest.importorskip("brian2")
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # pyparsing API notices inside Brian2
 
-from engramsim.sim.spiking import (AllToAll, FixedProbability, FromList, IF_curr_exp, Network,  # noqa: E402
-                                   OneToOne, Population, Projection, SpikeSourceArray, StaticSynapse)
+from engramsim.sim.spiking import (  # noqa: E402
+    FromList,
+    IF_curr_exp,
+    Network,
+    Population,
+    Projection,
+    SpikeSourceArray,
+)
 
 DT = 1.0
 SRC_TIMES = [[0.0, 1.0, 2.0, 10.0, 30.0], [5.0, 6.0, 40.0], [12.0, 13.0, 14.0, 50.0, 51.0], [20.0, 60.0]]

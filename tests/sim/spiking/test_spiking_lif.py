@@ -3,9 +3,22 @@
 import numpy as np
 import pytest
 
-from engramsim.sim.spiking import (AllToAll, DCSource, FixedNumberPre, FixedProbability, FromList, IF_curr_exp,
-                                   Network, NoisyCurrentSource, OneToOne, Population, Projection,
-                                   SpikeSourceArray, SpikeSourcePoisson, StaticSynapse)
+from engramsim.sim.spiking import (
+    AllToAll,
+    DCSource,
+    FixedNumberPre,
+    FixedProbability,
+    FromList,
+    IF_curr_exp,
+    Network,
+    NoisyCurrentSource,
+    OneToOne,
+    Population,
+    Projection,
+    SpikeSourceArray,
+    SpikeSourcePoisson,
+    StaticSynapse,
+)
 
 CA3 = dict(i_offset=0.0, tau_refrac=1.0, tau_syn_E=0.3, tau_syn_I=0.3, v_rest=-60.0, v_reset=-60.0,
            v_thresh=100.0)
@@ -78,7 +91,7 @@ def random_lif_network(backend, seed=3):
 
 def test_numba_matches_numpy_exactly():
     runs = {b: random_lif_network(b) for b in ("numpy", "numba")}
-    (net_a, sp_a, st_a), (net_b, sp_b, st_b) = runs["numpy"], runs["numba"]
+    (net_a, sp_a, st_a), (_, sp_b, st_b) = runs["numpy"], runs["numba"]
     total = 0
     for label in sp_a:
         np.testing.assert_array_equal(sp_a[label].steps, sp_b[label].steps)

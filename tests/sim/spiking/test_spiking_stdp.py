@@ -3,8 +3,13 @@
 import numpy as np
 import pytest
 
-from engramsim.learning_rules.stdp import (AdditiveWeightDependence, SpikePairRule, STDPMechanism, pairing_change,
-                                           stdp_synapse_history)
+from engramsim.learning_rules.stdp import (
+    AdditiveWeightDependence,
+    SpikePairRule,
+    STDPMechanism,
+    pairing_change,
+    stdp_synapse_history,
+)
 from engramsim.sim.spiking import AllToAll, IF_curr_exp, Population, Projection
 
 CA3_TIMING = SpikePairRule(tau_plus=3.0, tau_minus=3.0, A_plus=6.0, A_minus=6.0)
