@@ -15,9 +15,52 @@ With the CA3 memory's parameters (``tau = 3 ms``, ``A = 6``, ``w_max = 6``)
 one pairing at ``|dt| <= 3 ln 6 ~ 5.4 ms`` moves a weight across its whole
 range, so the synapse is functionally binary.
 
-This module holds the rule as functions of arrays and the PyNN-named
-parameter objects.  The spiking engine does not run plastic projections yet
-(it raises a clear error for them); see ``docs/models/izhikevich.md``.
+This module holds the rule as functions of arrays (:func:`pairing_change`,
+:func:`stdp_synapse_history`) and the PyNN-named parameter objects
+(:class:`SpikePairRule`, :class:`AdditiveWeightDependence`,
+:class:`STDPMechanism`).  The spiking engine simulates a
+:class:`~engramsim.sim.spiking.Projection` whose ``synapse_type`` is an
+:class:`STDPMechanism`, on both backends::
+
+    stdp = STDPMechanism(timing_dependence=SpikePairRule(tau_plus=3.0, tau_minus=3.0, A_plus=6.0, A_minus=6.0),
+                         weight_dependence=AdditiveWeightDependence(w_min=0.0, w_max=6.0),
+                         weight=0.0, delay=1.0)
+    proj = Projection(cue, content, AllToAll(), stdp)
+    net.add(proj); net.run(100.0)
+    proj.get("weight", format="array")        # every pairing so far applied
+    proj.get_weights(include_pending=False)   # as sPyNNaker stores them (see below)
+
+Conventions of the engine (where the sPyNNaker semantics above leave a choice):
+
+- Time is counted in whole steps: a presynaptic spike at step ``k`` arrives at
+  ``k + delay``; lags are ``(t_post - t_arrival)`` in ms.
+- The engine applies each pairing when its later spike happens (depression
+  at the arrival, potentiation at the postsynaptic spike), clipping after
+  every event, in time order; at equal times the arrival comes first, and
+  pairs at lag zero change nothing.  Deferring the changes to the next
+  arrival, as sPyNNaker does, applies the same changes in the same order,
+  so the transmitted weights are identical.
+- What differs is what is *visible* between arrivals.  ``get_weights()`` and
+  ``get("weight", ...)`` return the weights with every pairing so far
+  applied (pending changes flushed), which is what a user reading the
+  learned weights after a run expects; ``include_pending=False`` returns the
+  weights each synapse last transmitted, which is what sPyNNaker's
+  ``get("weight")`` reads back from the machine.  Splitting a run into
+  pieces changes neither.
+- One delay for all synapses of a plastic projection; initial weights inside
+  ``[w_min, w_max]``; excitatory or inhibitory receptor (an inhibitory
+  plastic weight is a bounded magnitude, as in PyNN).
+- The engine uses float64 arithmetic and traces (sums of exponentials kept per
+  cell); :func:`stdp_synapse_history` sums the pairings directly, so the two
+  agree to rounding (about 1e-15 relative), exactly for single pairings.
+  sPyNNaker's fixed-point weights and its finite post-spike history are not
+  emulated here.
+- Open question: sPyNNaker's own code (``synapse_dynamics_stdp_mad_impl.c``)
+  treats the delay as dendritic (update at the presynaptic spike's time,
+  postsynaptic spikes shifted by ``+delay``), i.e. ``dt = t_post + delay -
+  t_pre``, not the arrival convention used here; under the arrival
+  convention, CA3 cue and content cells firing together at ``t + 1`` and
+  ``t + 3`` end with weight 0.  See ``docs/models/izhikevich.md``.
 """
 
 from __future__ import annotations
@@ -121,10 +164,26 @@ def stdp_synapse_history(pre_times, post_times, w0: float, delay: float, timing:
 
 
 class STDPMechanism:
-    """A plastic synapse type (PyNN's name): timing and weight dependence, initial weight, delay (ms).
+    """A plastic synapse type (PyNN's name): pair STDP with additive weight dependence.
 
-    The engine does not simulate plastic projections yet; building a network
-    with one raises ``NotImplementedError``.
+    Parameters
+    ----------
+    timing_dependence
+        A :class:`SpikePairRule` (time constants in ms, amplitudes dimensionless).
+    weight_dependence
+        An :class:`AdditiveWeightDependence` (bounds in the synapse's weight unit).
+    weight
+        Initial weight of every synapse, inside ``[w_min, w_max]`` (a
+        connector that carries its own weights, such as ``FromList``,
+        overrides it; those must lie inside the bounds too).
+    delay
+        Synaptic delay in ms, one for all synapses (``None``: one time step).
+
+    Notes
+    -----
+    The spiking engine runs a projection with this synapse type with the
+    semantics of the module docstring; see :meth:`pair_stdp_parameters` for
+    what it reads.
     """
 
     plastic = True
@@ -137,5 +196,27 @@ class STDPMechanism:
             raise TypeError(f"weight_dependence must be an AdditiveWeightDependence, got {weight_dependence!r}")
         self.timing_dependence = timing_dependence
         self.weight_dependence = weight_dependence
-        self.weight = check_float(weight, "weight", weight_dependence.w_min, weight_dependence.w_max)
+        weight = check_float(weight, "weight")
+        if not weight_dependence.w_min <= weight <= weight_dependence.w_max:
+            raise ValueError(f"weight must lie in [w_min, w_max] = [{weight_dependence.w_min}, "
+                             f"{weight_dependence.w_max}], got {weight}")
+        self.weight = weight
         self.delay = None if delay is None else check_float(delay, "delay", 0.0, strict_minimum=True)
+
+    def pair_stdp_parameters(self) -> dict[str, float]:
+        """The numbers the spiking engine needs: time constants (ms), amplitudes times ``w_max``, bounds.
+
+        Returns
+        -------
+        dict
+            ``tau_plus``, ``tau_minus``, ``amp_plus = A_plus * w_max``,
+            ``amp_minus = A_minus * w_max``, ``w_min``, ``w_max``.
+        """
+        t, w = self.timing_dependence, self.weight_dependence
+        return {"tau_plus": float(t.tau_plus), "tau_minus": float(t.tau_minus),
+                "amp_plus": float(t.A_plus) * float(w.w_max), "amp_minus": float(t.A_minus) * float(w.w_max),
+                "w_min": float(w.w_min), "w_max": float(w.w_max)}
+
+    def __repr__(self) -> str:
+        return (f"STDPMechanism(timing_dependence={self.timing_dependence!r}, "
+                f"weight_dependence={self.weight_dependence!r}, weight={self.weight!r}, delay={self.delay!r})")

@@ -2,8 +2,10 @@
 
 Cells get global indices in the order their populations were added.  The
 engine holds per-cell-type state and parameter arrays, a ring buffer of
-arriving weights, each projection stored dense or CSR (by density), and
-runs the backend's ``spiking_chunk`` kernel over blocks of steps.  Inputs
+arriving weights, each static projection stored dense or CSR (by density),
+each plastic projection as a synapse list with row and column indices and
+its STDP traces, and runs the backend's ``spiking_chunk`` kernel over blocks
+of steps.  Inputs
 that are random (Poisson sources, noise currents) are drawn here on the host
 from their seeded streams, so every backend sees the same draws.
 """
@@ -99,15 +101,16 @@ class Engine:
         dense_off = csr_off = nnz = 0
         max_delay = 1
         self._where: dict[int, tuple[int, Any]] = {}
+        plastic = []
         for p_i, proj in enumerate(projections):
-            post_izh = isinstance(proj.post.celltype, Izhikevich)
-            inhibitory = proj.receptor_type == "inhibitory"
-            channel = 1 if inhibitory and not post_izh else 0
-            sign = -1.0 if inhibitory and post_izh else 1.0
+            channel, sign = _channel(proj)
             w = sign * proj.weights
             delays = proj.delays
             if delays.size:
                 max_delay = max(max_delay, int(delays.max()))
+            if proj.plastic:
+                plastic.append(proj)
+                continue
             n_pre, n_post = proj.pre.size, proj.post.size
             uniform = delays.size == 0 or bool(np.all(delays == delays[0]))
             density = proj.n_connections / (n_pre * n_post)
@@ -151,6 +154,47 @@ class Engine:
                      cat(ptrs, np.int64), cat(posts, np.int32), cat(ws, np.float64), cat(ds, np.int32))
         self.n_slots = max_delay + 1
         self.buf = np.zeros((self.n_slots, 2, self.n_total))
+        self._layout_plastic(plastic)
+
+    def _layout_plastic(self, projections: list[Projection]) -> None:
+        """Plastic projections as synapse lists with row (pre) and column (post) indices, and STDP state.
+
+        See the ``plastic`` tuple in :mod:`engramsim.sim.spiking.kernels_numpy`.
+        """
+        meta, par, row_ptr, col_ptr, col_syn, syn_pre, syn_post, ws = [], [], [], [], [], [], [], []
+        syn_off = row_off = col_off = pre_off = post_off = 0
+        hist_len = 1
+        for proj in projections:
+            channel, sign = _channel(proj)
+            n, n_pre, n_post = proj.n_connections, proj.pre.size, proj.post.size
+            delay = int(proj.delays[0]) if n else 1
+            hist_len = max(hist_len, delay)
+            rule = proj.synapse_type.pair_stdp_parameters()
+            meta.append((proj.pre.first_index, n_pre, proj.post.first_index, n_post, channel, delay, row_off,
+                         col_off, pre_off, post_off))
+            par.append((rule["amp_plus"], rule["amp_minus"], rule["tau_plus"], rule["tau_minus"], rule["w_min"],
+                        rule["w_max"], sign))
+            self._where[id(proj)] = ("plastic", syn_off, 1.0)
+            row_ptr.append(syn_off + np.concatenate([[0], np.cumsum(np.bincount(proj.pre_index, minlength=n_pre))]))
+            col_ptr.append(syn_off + np.concatenate([[0], np.cumsum(np.bincount(proj.post_index,
+                                                                                 minlength=n_post))]))
+            col_syn.append(syn_off + np.argsort(proj.post_index, kind="stable"))
+            syn_pre.append(proj.pre_index)
+            syn_post.append(proj.post_index)
+            ws.append(proj.weights)
+            syn_off += n
+            row_off += n_pre + 1
+            col_off += n_post + 1
+            pre_off += n_pre
+            post_off += n_post
+        cat = lambda parts, dtype: np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)  # noqa
+        w = cat(ws, np.float64)
+        n_hist = self.n_total if projections else 0
+        self.plastic = (np.array(meta, dtype=np.int64).reshape(-1, 10), np.array(par, dtype=np.float64).reshape(-1, 7),
+                        cat(row_ptr, np.int64), cat(col_ptr, np.int64), cat(col_syn, np.int64),
+                        cat(syn_pre, np.int64), cat(syn_post, np.int64), w, w.copy(),
+                        np.full(pre_off, -1, np.int64), np.zeros(pre_off), np.full(post_off, -1, np.int64),
+                        np.zeros(post_off), np.zeros((hist_len, n_hist), np.int64), np.zeros(hist_len, np.int64))
 
     def _layout_sources(self, pops) -> None:
         self.arrays = []  # (first index, steps per cell)
@@ -230,7 +274,7 @@ class Engine:
         self.kernel(k, first, self.dt, self.buf,
                     (self.lif_g, self.lif_v, self.lif_ie, self.lif_ii, self.lif_refr, self.lif_tref, self.lif_par),
                     (self.izh_g, self.izh_v, self.izh_u, self.izh_par, self.izh_scheme),
-                    ext, ptr, idx, self.proj, (spikes, self.lif_rec, lif_out, self.izh_rec, izh_out))
+                    ext, ptr, idx, self.proj, (spikes, self.lif_rec, lif_out, self.izh_rec, izh_out), self.plastic)
         return spikes, lif_out, izh_out
 
     def compile(self) -> None:
@@ -250,12 +294,27 @@ class Engine:
             self.step += k
             done += k
 
-    def weights_of(self, proj: Projection) -> np.ndarray:
-        """The per-connection weights of ``proj`` as the engine holds them now."""
+    def weights_of(self, proj: Projection, include_pending: bool = True) -> np.ndarray:
+        """The per-connection weights of ``proj`` as the engine holds them now (a fresh array).
+
+        For a plastic projection, ``include_pending=False`` gives the weights
+        each synapse last transmitted (sPyNNaker's stored matrix) instead of
+        the weights with every pairing so far applied.
+        """
         kind, off, sign = self._where[id(proj)]
+        if kind == "plastic":
+            w = self.plastic[7] if include_pending else self.plastic[8]
+            return w[off:off + proj.n_connections].copy()
         if kind == "dense":
             n_post = proj.post.size
             flat = self.proj[1][off + proj.pre_index * n_post + proj.post_index]
         else:
             flat = self.proj[4][off:off + proj.n_connections]
         return sign * flat
+
+
+def _channel(proj: Projection) -> tuple[int, float]:
+    """Ring-buffer channel and weight sign of a projection (Izhikevich cells take inhibition as negative weights)."""
+    post_izh = isinstance(proj.post.celltype, Izhikevich)
+    inhibitory = proj.receptor_type == "inhibitory"
+    return (1 if inhibitory and not post_izh else 0), (-1.0 if inhibitory and post_izh else 1.0)

@@ -29,9 +29,43 @@ Layout (built by :mod:`engramsim.sim.spiking.engine`):
     projection, presynaptic cells in ascending order, each row in order.
 ``rec`` = (spikes, lif_rec, lif_out, izh_rec, izh_out)
     Outputs: the (n_steps, N) spike raster and recorded states.
+``plastic`` = (meta, par, row_ptr, col_ptr, col_syn, syn_pre, syn_post, w, w_sent, pre_last, pre_x,
+post_last, post_y, hist, hist_n)
+    Plastic projections (pair STDP, additive weight dependence).
+    ``meta[p]``: pre0, n_pre, post0, n_post, channel, delay (steps, one per
+    projection), row_off, col_off, pre_off, post_off; ``par[p]``: amp_plus,
+    amp_minus (already times ``w_max``), tau_plus, tau_minus (ms), w_min,
+    w_max, sign.  Synapse ``e`` joins local cells ``syn_pre[e]`` and
+    ``syn_post[e]`` and has weight ``w[e]`` (unsigned; ``sign * w`` is
+    transmitted) and last transmitted weight ``w_sent[e]``.  Row ``j`` is
+    ``row_ptr[row_off + j] : row_ptr[row_off + j + 1]``; column ``i`` lists
+    ``col_syn[col_ptr[col_off + i] : col_ptr[col_off + i + 1]]``.  Per
+    presynaptic cell: ``pre_last`` (step of the last arrival, -1 before the
+    first) and ``pre_x`` (sum of ``exp(-lag/tau_plus)`` over the arrivals
+    *before* the last one, at the last one); per postsynaptic cell:
+    ``post_last`` (step of the last spike, -1 before the first) and
+    ``post_y`` (sum of ``exp(-lag/tau_minus)`` over its spikes up to and
+    including the last, at the last).  ``hist[t % H, :hist_n[t % H]]`` holds
+    the cells that spiked at step ``t`` for the last ``H >= max delay`` steps.
+
+STDP (sPyNNaker's rule, computed eagerly in time order).  At the start of
+step ``t`` the presynaptic spikes of step ``t - delay`` arrive: each synapse
+of the row is depressed by ``amp_minus * sum exp(-(t - t_post)/tau_minus)``
+over the postsynaptic spikes before ``t``, clipped to ``[w_min, w_max]``,
+and transmitted with the resulting weight into slot ``t``, which the cells
+read in that same step.  After the cells of step ``t`` spiked, each synapse
+onto a postsynaptic cell that spiked is potentiated by ``amp_plus * sum
+exp(-(t - t_arrival)/tau_plus)`` over the arrivals before ``t`` and clipped.
+A pairing at lag zero changes nothing.  This is sPyNNaker's deferred update
+(applied at the next arrival, in time order) with the pending changes
+already applied: the transmitted weights are the same.  Decays use
+``math.exp`` (the C library's ``exp``, as the compiled twin does); NumPy's
+own vectorised ``exp`` may differ from it in the last bit.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -106,8 +140,74 @@ def propagate(t, spikes, buf, proj):
                 np.add.at(buf, (slots, ch, post0 + csr_post[a:b]), csr_w[a:b])
 
 
+def decay(lags, dt, tau):
+    """``exp(-(lag * dt) / tau)`` for whole-step ``lags``, through ``math.exp`` like the compiled kernel."""
+    values, inverse = np.unique(lags, return_inverse=True)
+    return np.array([math.exp(-(float(k) * dt) / tau) for k in values.tolist()]).reshape(-1)[inverse]
+
+
+def clip(x, lo, hi):
+    """``x`` clipped to ``[lo, hi]`` exactly as the compiled kernel does it (compare, then replace)."""
+    x = np.where(x < lo, lo, x)
+    return np.where(x > hi, hi, x)
+
+
+def plastic_arrivals(t, dt, buf, plastic):
+    """Start of step ``t``: depress, transmit into slot ``t`` and update the presynaptic traces."""
+    (meta, par, row_ptr, _, _, _, syn_post, w, w_sent, pre_last, pre_x, post_last, post_y, hist, hist_n) = plastic
+    n_hist = hist.shape[0]
+    slot = t % buf.shape[0]
+    for p in range(meta.shape[0]):
+        pre0, n_pre, post0, _, ch, delay, row_off, _, pre_off, post_off = meta[p]
+        _, amp_minus, tau_plus, tau_minus, w_min, w_max, sign = par[p]
+        h = (t - delay + n_hist) % n_hist
+        spikes = hist[h, :hist_n[h]]
+        lo, hi = np.searchsorted(spikes, [pre0, pre0 + n_pre])
+        for g in spikes[lo:hi]:
+            j = g - pre0
+            a, b = row_ptr[row_off + j], row_ptr[row_off + j + 1]
+            posts = syn_post[a:b]
+            last = post_last[post_off + posts]
+            seen = np.flatnonzero(last >= 0)
+            if seen.size:
+                y = post_y[post_off + posts[seen]] * decay(t - last[seen], dt, tau_minus)
+                w[a + seen] = clip(w[a + seen] - amp_minus * y, w_min, w_max)
+            w_sent[a:b] = w[a:b]
+            np.add.at(buf, (slot, ch, post0 + posts), sign * w[a:b])
+            k = pre_off + j
+            if pre_last[k] >= 0:
+                pre_x[k] = (pre_x[k] + 1.0) * math.exp(-(float(t - pre_last[k]) * dt) / tau_plus)
+            pre_last[k] = t
+
+
+def plastic_post_spikes(t, dt, spikes, plastic):
+    """End of step ``t``: potentiate the columns of the cells in ``spikes`` and update their traces."""
+    (meta, par, _, col_ptr, col_syn, syn_pre, _, w, _, pre_last, pre_x, post_last, post_y, _, _) = plastic
+    for p in range(meta.shape[0]):
+        _, _, post0, n_post, _, _, _, col_off, pre_off, post_off = meta[p]
+        amp_plus, _, tau_plus, tau_minus, w_min, w_max, _ = par[p]
+        lo, hi = np.searchsorted(spikes, [post0, post0 + n_post])
+        for g in spikes[lo:hi]:
+            i = g - post0
+            syn = col_syn[col_ptr[col_off + i]:col_ptr[col_off + i + 1]]
+            pre = pre_off + syn_pre[syn]
+            last = pre_last[pre]
+            same = last == t  # an arrival in this very step pairs at lag 0: only the earlier ones count
+            x = np.where(same, pre_x[pre], 0.0)
+            later = np.flatnonzero((last >= 0) & ~same)
+            x[later] = (pre_x[pre[later]] + 1.0) * decay(t - last[later], dt, tau_plus)
+            seen = np.flatnonzero(last >= 0)
+            w[syn[seen]] = clip(w[syn[seen]] + amp_plus * x[seen], w_min, w_max)
+            k = post_off + i
+            if post_last[k] >= 0:
+                post_y[k] = 1.0 + post_y[k] * math.exp(-(float(t - post_last[k]) * dt) / tau_minus)
+            else:
+                post_y[k] = 1.0
+            post_last[k] = t
+
+
 @register_kernel("spiking_chunk", "numpy")
-def spiking_chunk(n_steps, t0, dt, buf, lif, izh, ext, forced_ptr, forced_idx, proj, rec):
+def spiking_chunk(n_steps, t0, dt, buf, lif, izh, ext, forced_ptr, forced_idx, proj, rec, plastic):
     """Advance the network ``n_steps`` steps from step ``t0``; state arrays are updated in place."""
     lif_g, lif_v, lif_ie, lif_ii, lif_refr, lif_tref, lif_par = lif
     izh_g, izh_v, izh_u, izh_par, izh_scheme = izh
@@ -115,10 +215,14 @@ def spiking_chunk(n_steps, t0, dt, buf, lif, izh, ext, forced_ptr, forced_idx, p
     n_slots, _, n_total = buf.shape
     has_ext = ext.shape[0] > 0
     spk = np.zeros(n_total, dtype=bool)
+    has_plastic = plastic[0].shape[0] > 0
+    hist, hist_n = plastic[13], plastic[14]
     for s in range(n_steps):
         t = t0 + s
         slot = t % n_slots
         spk[:] = False
+        if has_plastic:
+            plastic_arrivals(t, dt, buf, plastic)
         ext_row = ext[s] if has_ext else None
         if lif_g.size:
             fired = lif_step(lif_v, lif_ie, lif_ii, lif_refr, lif_tref, lif_par, buf[slot, 0, lif_g],
@@ -138,4 +242,10 @@ def spiking_chunk(n_steps, t0, dt, buf, lif, izh, ext, forced_ptr, forced_idx, p
         if izh_rec.size:
             izh_out[s, 0] = izh_v[izh_rec]
             izh_out[s, 1] = izh_u[izh_rec]
-        propagate(t, np.flatnonzero(spk), buf, proj)
+        fired = np.flatnonzero(spk)
+        propagate(t, fired, buf, proj)
+        if has_plastic:
+            plastic_post_spikes(t, dt, fired, plastic)
+            h = t % hist.shape[0]
+            hist[h, :fired.size] = fired
+            hist_n[h] = fired.size

@@ -197,16 +197,30 @@ class Projection:
     connector
         Which pairs connect (:mod:`engramsim.sim.spiking.connectors`).
     synapse_type
-        :class:`StaticSynapse` or a plastic synapse from
-        :mod:`engramsim.learning_rules.stdp` (default ``StaticSynapse()``).
+        :class:`StaticSynapse` or a plastic synapse,
+        :class:`engramsim.learning_rules.stdp.STDPMechanism` (pair STDP with
+        additive weight dependence in sPyNNaker's semantics; default
+        ``StaticSynapse()``).  A plastic projection needs one delay for all
+        its synapses and initial weights inside ``[w_min, w_max]``; its
+        weights are read with :meth:`get_weights` or :meth:`get`.
     receptor_type
         ``"excitatory"`` or ``"inhibitory"`` (an inhibitory weight ``w > 0``
-        lowers the target).
+        lowers the target; plastic weights are then bounded magnitudes).
     label
         Name used for the connector's random stream.
     storage
         ``"auto"`` (dense when the projection fills at least half of all pairs
-        with one delay, else CSR), ``"dense"`` or ``"csr"``.
+        with one delay, else CSR), ``"dense"`` or ``"csr"``.  A plastic
+        projection is always held as a synapse list with row (pre) and column
+        (post) indices; it accepts ``"auto"`` or ``"csr"``.
+
+    Notes
+    -----
+    A plastic synapse type is any object with ``plastic = True``, ``weight``,
+    ``delay`` and ``pair_stdp_parameters()`` returning a dict with
+    ``tau_plus``, ``tau_minus`` (ms), ``amp_plus``, ``amp_minus`` (weight
+    units, the amplitudes already multiplied by ``w_max``), ``w_min`` and
+    ``w_max``; :mod:`engramsim.sim` does not import the learning rules.
     """
 
     def __init__(self, pre: Population, post: Population, connector: Connector,
@@ -222,12 +236,16 @@ class Projection:
         self.synapse_type = StaticSynapse() if synapse_type is None else synapse_type
         if not hasattr(self.synapse_type, "weight") or not hasattr(self.synapse_type, "delay"):
             raise TypeError(f"synapse_type must be a StaticSynapse or a plastic synapse, got {synapse_type!r}")
-        if getattr(self.synapse_type, "plastic", False):
-            raise NotImplementedError("the spiking engine does not simulate plastic projections yet; "
-                                      "use StaticSynapse (the pair-STDP rule is in engramsim.learning_rules.stdp)")
+        self.plastic = bool(getattr(self.synapse_type, "plastic", False))
+        if self.plastic and not callable(getattr(self.synapse_type, "pair_stdp_parameters", None)):
+            raise TypeError(f"synapse_type: the engine simulates plastic synapses of the pair-STDP kind "
+                            f"(engramsim.learning_rules.stdp.STDPMechanism), got {synapse_type!r}")
         self.pre, self.post, self.connector = pre, post, connector
         self.receptor_type = check_choice(receptor_type, "receptor_type", RECEPTOR_TYPES)
         self.storage = check_choice(storage, "storage", STORAGE)
+        if self.plastic and self.storage == "dense":
+            raise ValueError("storage='dense' is not available for a plastic projection (its synapses are held "
+                             "as a list with row and column indices); use storage='auto' or 'csr'")
         self.label = label
         self.network: Network | None = None
         # the connection list, filled by build(): sorted by (pre, post)
@@ -247,23 +265,117 @@ class Projection:
         self.pre_index, self.post_index = pre, post
         self.weights = np.asarray(weight, dtype=np.float64).copy()
         self.delays = delay_steps(delay, dt, n)
+        if self.plastic:
+            self._check_plastic(dt)
+
+    def _check_plastic(self, dt: float) -> None:
+        """A plastic projection needs one delay and initial weights inside the rule's bounds."""
+        if self.delays.size and np.any(self.delays != self.delays[0]):
+            raise ValueError(f"delay: a plastic projection needs one delay for all its synapses, got delays "
+                             f"from {self.delays.min() * dt} to {self.delays.max() * dt} ms ({self!r})")
+        par = self.synapse_type.pair_stdp_parameters()
+        w_min, w_max = par["w_min"], par["w_max"]
+        bad = (self.weights < w_min) | (self.weights > w_max)
+        if np.any(bad):
+            raise ValueError(f"weight: the initial weights of a plastic projection must lie in [w_min, w_max] = "
+                             f"[{w_min}, {w_max}], got {float(self.weights[bad][0])} ({self!r})")
 
     @property
     def n_connections(self) -> int:
         """Number of synapses (after build)."""
         return 0 if self.pre_index is None else int(self.pre_index.size)
 
-    def get_weights(self, format: str = "array") -> np.ndarray:
-        """Current weights: ``"array"`` gives a (pre, post) matrix (NaN where unconnected), ``"list"`` the
-        per-connection values sorted by (pre, post)."""
+    def get_weights(self, format: str = "array", include_pending: bool = True) -> np.ndarray:
+        """Current weights.
+
+        Parameters
+        ----------
+        format
+            ``"array"``: a (pre, post) matrix, NaN where unconnected (where a
+            pair has several synapses, the last one's weight); ``"list"``: the
+            per-connection values sorted by (pre, post).
+        include_pending
+            Plastic projections only.  ``True`` (default): every pairing seen
+            so far is applied.  ``False``: the weights as sPyNNaker stores
+            them, i.e. as each synapse last transmitted them; the changes due
+            to postsynaptic spikes after a synapse's last presynaptic arrival
+            are still pending there (they are applied at the next arrival).
+            Static projections ignore it.
+
+        Returns
+        -------
+        ndarray
+            A fresh array.
+        """
         check_choice(format, "format", ("array", "list"))
+        if not isinstance(include_pending, (bool, np.bool_)):
+            raise TypeError(f"include_pending must be True or False, got {include_pending!r}")
         if self.weights is None:
             raise RuntimeError("the projection is not built yet; run the network first")
-        w = self.network.current_weights(self) if self.network is not None else self.weights
+        w = (self.network.current_weights(self, include_pending=bool(include_pending))
+             if self.network is not None else self.weights.copy())
+        return w if format == "list" else self._as_array(w, "last")
+
+    def get(self, attribute_names: str | Sequence[str], format: str, with_address: bool = True,
+            multiple_synapses: str = "sum", include_pending: bool = True) -> Any:
+        """Synaptic attributes in PyNN's ``Projection.get`` layout.
+
+        Parameters
+        ----------
+        attribute_names
+            ``"weight"`` and/or ``"delay"`` (ms), one name or a list.
+        format
+            ``"list"``: one tuple per connection, ``(i, j, value, ...)`` with
+            ``with_address`` (else the values alone; a single value when one
+            name was given), sorted by (pre, post).  ``"array"``: a (pre, post)
+            array per name, NaN where unconnected.
+        with_address
+            Whether list rows start with the (pre, post) indices.
+        multiple_synapses
+            How ``"array"`` combines repeated (pre, post) pairs: ``"sum"``
+            (PyNN's default), ``"first"``, ``"last"``, ``"min"`` or ``"max"``.
+        include_pending
+            As in :meth:`get_weights`.
+
+        Returns
+        -------
+        list or ndarray or list of ndarray
+            One array when ``attribute_names`` is a single name and ``format="array"``.
+        """
+        single = isinstance(attribute_names, str)
+        names = [attribute_names] if single else list(attribute_names)
+        for name in names:
+            check_choice(name, "attribute_names", ("weight", "delay"))
+        check_choice(format, "format", ("list", "array"))
+        check_choice(multiple_synapses, "multiple_synapses", ("sum", "first", "last", "min", "max"))
+        w = self.get_weights("list", include_pending=include_pending)
+        values = [w if name == "weight" else self.delays * self.network.dt for name in names]
         if format == "list":
-            return w.copy()
-        mat = np.full((self.pre.size, self.post.size), np.nan)
-        mat[self.pre_index, self.post_index] = w
+            cols = ([self.pre_index, self.post_index] if with_address else []) + values
+            rows = [tuple(r) for r in zip(*[c.tolist() for c in cols])]
+            return [r[0] for r in rows] if single and not with_address else rows
+        arrays = [self._as_array(v, multiple_synapses) for v in values]
+        return arrays[0] if single else arrays
+
+    def _as_array(self, values: np.ndarray, how: str) -> np.ndarray:
+        shape = (self.pre.size, self.post.size)
+        pre, post = self.pre_index, self.post_index
+        if how in ("first", "last"):
+            key = pre * self.post.size + post
+            if how == "first":
+                idx = np.unique(key, return_index=True)[1]
+            else:
+                idx = key.size - 1 - np.unique(key[::-1], return_index=True)[1]
+            mat = np.full(shape, np.nan)
+            mat[pre[idx], post[idx]] = values[idx]
+            return mat
+        start = {"sum": 0.0, "min": np.inf, "max": -np.inf}[how]
+        ufunc = {"sum": np.add, "min": np.minimum, "max": np.maximum}[how]
+        mat = np.full(shape, start)
+        ufunc.at(mat, (pre, post), values)
+        count = np.zeros(shape, np.int64)
+        np.add.at(count, (pre, post), 1)
+        mat[count == 0] = np.nan
         return mat
 
     def __repr__(self) -> str:
@@ -385,11 +497,11 @@ class Network:
         self.engine.run(int(round(n_steps)))
         return self
 
-    def current_weights(self, projection: Projection) -> np.ndarray:
-        """Weights of ``projection`` per connection, as they are now."""
+    def current_weights(self, projection: Projection, include_pending: bool = True) -> np.ndarray:
+        """Weights of ``projection`` per connection, as they are now (see :meth:`Projection.get_weights`)."""
         if self.engine is None:
             return projection.weights.copy()
-        return self.engine.weights_of(projection)
+        return self.engine.weights_of(projection, include_pending=include_pending)
 
     @property
     def size(self) -> int:
