@@ -18,20 +18,23 @@
     (:func:`~engramsim.experiments.theory.sparsey_freeze_load`).
 ``sparsey-digits``
     scikit-learn's bundled 8x8 digits, upsampled to 16x16, binarised and
-    thinned to one-pixel skeletons (Zhang-Suen; about 9 % of pixels on),
-    the sparse edge-like input Sparsey was published with.  A two-level
+    complement coded (each pixel an on and an off unit).  A two-level
     :class:`~engramsim.networks.Sparsey` (7x7 level-1 macs on overlapping
-    4x4 patches, one mac on top) learns ``per_class`` images per class, one
-    trial each; every other image is classified by the label of the stored
-    top-level code it overlaps most (and, beside it, of the stored level-1
-    codes).  Reports accuracy and training time, with 1-nearest-neighbour
-    on the preprocessed pixels and on the plain binarised 8x8 pixels as
-    baselines.
+    4x4 patches, one mac on top) learns ``per_class`` images per class from
+    a fixed development half of the data, one trial each; the held-out half
+    is classified by the label of the stored top-level code it overlaps
+    most, by the class of largest mean top-level overlap, and by the
+    nearest stored level-1 codes.  Reports accuracy and training time, with
+    1-nearest-neighbour on the binarised 16x16 pixels, on thinned 16x16
+    skeletons and on the binarised 8x8 pixels as baselines.  The settings
+    were chosen on the development half (``split="validation"``).
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import replace
+from functools import lru_cache
 from itertools import pairwise
 from typing import Any
 
@@ -43,6 +46,7 @@ from engramsim.experiments.plotting import figure, seed_mean
 from engramsim.experiments.registry import Experiment, as_list, register
 from engramsim.experiments.sweep import Metric
 from engramsim.networks.sparsey import (
+    CSA,
     PRESETS,
     Sparsey,
     SparseyLevel,
@@ -291,51 +295,95 @@ CAPACITY = register(Experiment(
 # ----------------------------------------------------------------- digits
 #: binarisation threshold on scikit-learn's 0..16 grey levels: a pixel is on at >= 8 (half scale)
 DIGITS_THRESHOLD = 8
+#: seed of the fixed development / held-out split of the 1797 digits (independent of the run seeds)
+DIGITS_HOLDOUT_SEED = 20240917
+#: largest number of training images per class the development half holds for every class (87 for 8s)
+DIGITS_MAX_PER_CLASS = 80
 
 DIGITS_DEFAULTS: dict[str, Any] = {
-    "per_class": [5, 10, 20, 50, 100],
+    "per_class": [5, 10, 20, 50, 80],
+    "split": "test",
     "threshold": DIGITS_THRESHOLD,
     "image_size": 16,
-    "thin": True,
+    "thin": False,
+    "complement": True,
     "l1_grid": 7,
     "l1_field": 4,
     "l1_modules": 16,
     "l1_cells": 48,
-    "l2_modules": 32,
+    "l2_modules": 64,
     "l2_cells": 48,
-    "saturation_threshold": 0.15,
+    "u_exponent": 10.0,
+    "nonlinearity": 10.0,
+    "l2_g_floor": 0.9,
+    "l1_saturation": 0.1,
+    "l2_saturation": 1.0,
+    "frozen_argmax": 0.5,
     "csa": "sparseycore",
     "backend": "auto",
 }
 
+#: the settings this experiment used before (thinned skeletons, SparseyCore's CSA unchanged at both
+#: levels, no complement coding, no post-freeze argmax), for comparison:
+#: ``run_experiment("sparsey-digits", DIGITS_THINNED_PIPELINE)``
+DIGITS_THINNED_PIPELINE: dict[str, Any] = {
+    "thin": True, "complement": False, "l2_modules": 32, "u_exponent": 1.0, "nonlinearity": None,
+    "l2_g_floor": None, "l1_saturation": 0.15, "l2_saturation": 0.15, "frozen_argmax": None,
+}
+
 DIGITS_METRICS = {
     "accuracy": Metric("test accuracy, nearest stored top-level (level-2) code"),
+    "class_accuracy": Metric("test accuracy, class of largest mean top-level code overlap with its stored codes"),
     "l1_accuracy": Metric("test accuracy, nearest stored level-1 code (all level-1 macs side by side)"),
-    "baseline_accuracy": Metric("test accuracy, nearest training image in preprocessed pixels (Hamming)"),
+    "baseline_accuracy": Metric("test accuracy, nearest training image in the binarised (not complemented) "
+                                "pixels Sparsey reads (Hamming)"),
     "raw_baseline_accuracy": Metric("test accuracy, nearest training image in binarised 8x8 pixels (Hamming)"),
+    "thinned_baseline_accuracy": Metric("test accuracy, nearest training image in thinned 16x16 skeletons "
+                                        "(Hamming)"),
     "same_class_overlap": Metric("mean top-level code overlap between stored codes of the same class"),
     "other_class_overlap": Metric("mean top-level code overlap between stored codes of different classes"),
-    "input_density": Metric("mean fraction of active pixels of the preprocessed images"),
+    "l1_same_class_overlap": Metric("mean level-1 code overlap between stored codes of the same class"),
+    "l1_other_class_overlap": Metric("mean level-1 code overlap between stored codes of different classes"),
+    "l1_reproduced": Metric("mean overlap of the level-1 code recognised for a training image with the code "
+                            "stored for it (first 200 training images)"),
+    "input_density": Metric("mean fraction of on pixels of the binarised images (before complement coding)"),
     "train_time": Metric("single-trial training time", "s"),
     "train_time_per_item": Metric("training time per image", "s"),
     "n_test": Metric("number of test images"),
 }
 
+DIGITS_SPLITS = ("test", "validation")
+
+
+def _optional_float(value: Any, name: str, low: float, high: float | None = None) -> None:
+    if value is not None:
+        check_float(value, name, low, high)
+
 
 def check_digits(params: dict[str, Any]) -> None:
     """Reject impossible settings before any work starts."""
     for n in as_list(params["per_class"]):
-        check_int(n, "per_class", minimum=1, maximum=170)
+        check_int(n, "per_class", minimum=1, maximum=DIGITS_MAX_PER_CLASS)
+    check_choice(params["split"], "split", DIGITS_SPLITS)
     check_int(params["threshold"], "threshold", minimum=1, maximum=16)
     size = check_int(params["image_size"], "image_size", minimum=8, maximum=64)
-    if not isinstance(params["thin"], (bool, np.bool_)):
-        raise TypeError(f"thin must be True or False, got {params['thin']!r}")
+    for name in ("thin", "complement"):
+        if not isinstance(params[name], (bool, np.bool_)):
+            raise TypeError(f"{name} must be True or False, got {params[name]!r}")
     check_int(params["l1_field"], "l1_field", minimum=1, maximum=size)
     check_int(params["l1_grid"], "l1_grid", minimum=1, maximum=size)
     for name in ("l1_modules", "l1_cells", "l2_modules", "l2_cells"):
         check_int(params[name], name, minimum=1)
-    check_float(params["saturation_threshold"], "saturation_threshold", 0.0, 1.0)
+    check_float(params["u_exponent"], "u_exponent", 0.0, strict_minimum=True)
+    _optional_float(params["nonlinearity"], "nonlinearity", 0.0)
+    _optional_float(params["l2_g_floor"], "l2_g_floor", 0.0, 0.999)
+    for name in ("l1_saturation", "l2_saturation"):
+        check_float(params[name], name, 0.0, 1.0)
+    _optional_float(params["frozen_argmax"], "frozen_argmax", 0.0, 1.0)
     check_choice(params["csa"], "csa", PRESETS)
+    if params["csa"] != "sparseycore" and (params["nonlinearity"] is not None or params["l2_g_floor"] is not None):
+        raise ValueError(f"nonlinearity and l2_g_floor change the sparseycore preset; with csa={params['csa']!r} "
+                         f"set both to None")
 
 
 def binarised_digits(threshold: int = DIGITS_THRESHOLD) -> tuple[np.ndarray, np.ndarray]:
@@ -405,20 +453,89 @@ def preprocessed_digits(threshold: int = DIGITS_THRESHOLD, image_size: int = 16,
     return binary.reshape(len(binary), -1), digits.target
 
 
-def digits_split(labels: np.ndarray, per_class: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Indices of ``per_class`` training images per class (shuffled) and of every other image."""
-    order = rng.permutation(labels.size)
+def digits_holdout(labels: np.ndarray) -> np.ndarray:
+    """The fixed development half of the digits: per class, a random half (seed :data:`DIGITS_HOLDOUT_SEED`).
+
+    Returns a boolean mask, True for the development images (training images
+    and the validation images used while choosing settings); the other half
+    is held out as the test set and was never looked at while choosing them.
+    """
+    rng = np.random.default_rng(DIGITS_HOLDOUT_SEED)
+    dev = np.zeros(labels.size, dtype=bool)
+    for c in np.unique(labels):
+        idx = np.flatnonzero(labels == c)
+        dev[rng.permutation(idx)[: idx.size // 2]] = True
+    return dev
+
+
+@lru_cache(maxsize=8)
+def _cached_digits(threshold: int, image_size: int, thin: bool) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`preprocessed_digits`, computed once per process (read-only arrays): thinning takes ~1 s."""
+    images, labels = preprocessed_digits(threshold, image_size, thin)
+    images.setflags(write=False)
+    labels.setflags(write=False)
+    return images, labels
+
+
+def digits_split(labels: np.ndarray, per_class: int, rng: np.random.Generator, pool: np.ndarray | None = None
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of ``per_class`` training images per class (shuffled) and of every other image of ``pool``.
+
+    ``pool`` (indices; default every image) is where both are drawn from.
+    """
+    pool = np.arange(labels.size) if pool is None else np.asarray(pool)
+    order = rng.permutation(pool)
     train = np.concatenate([order[labels[order] == c][:per_class] for c in np.unique(labels)])
     return rng.permutation(train), np.setdiff1d(order, train)
 
 
-def nearest_label(test_codes: np.ndarray, train_codes: np.ndarray, train_labels: np.ndarray) -> np.ndarray:
+def complement_code(images: np.ndarray) -> np.ndarray:
+    """Each binary pixel as two units, (x, 1 - x), side by side: shape (B, 2 * n_pixels) uint8.
+
+    Every image then has exactly one active unit per pixel, so a mac's
+    U = (matching units) / (active units) is one minus the Hamming distance
+    over its receptive field: an absent stroke counts against a match as
+    much as an extra one.
+    """
+    images = np.asarray(images, dtype=np.uint8)
+    return np.stack([images, 1 - images], axis=-1).reshape(images.shape[0], -1)
+
+
+def code_overlap_matrix(a: np.ndarray, b: np.ndarray, cells_per_module: int) -> np.ndarray:
+    """``code_overlap`` of every code of ``a`` (A, Q) with every code of ``b`` (B, Q): shape (A, B).
+
+    The same numbers as ``code_overlap(a[:, None], b[None])`` (a CM without
+    a winner, -1, matches nothing), computed as a product of sparse one-hot
+    matrices instead of an (A, B, Q) comparison.
+    """
+    from scipy import sparse
+
+    a, b = np.asarray(a), np.asarray(b)
+    n_modules = a.shape[1]
+
+    def one_hot(codes: np.ndarray):
+        rows, cms = np.nonzero(codes >= 0)
+        cols = cms * cells_per_module + codes[rows, cms]
+        return sparse.csr_matrix((np.ones(rows.size, dtype=np.float64), (rows, cols)),
+                                 shape=(codes.shape[0], n_modules * cells_per_module))
+
+    return np.asarray((one_hot(a) @ one_hot(b).T).toarray()) / n_modules
+
+
+def nearest_label(test_codes: np.ndarray, train_codes: np.ndarray, train_labels: np.ndarray,
+                  cells_per_module: int) -> np.ndarray:
     """Label of the stored code each test code overlaps most (the first on ties)."""
-    predictions = np.empty(test_codes.shape[0], dtype=train_labels.dtype)
-    for start in range(0, test_codes.shape[0], 256):
-        overlaps = code_overlap(test_codes[start:start + 256, None, :], train_codes[None, :, :])
-        predictions[start:start + 256] = train_labels[overlaps.argmax(axis=1)]
-    return predictions
+    overlaps = code_overlap_matrix(test_codes, train_codes, cells_per_module)
+    return train_labels[overlaps.argmax(axis=1)]
+
+
+def class_mean_label(test_codes: np.ndarray, train_codes: np.ndarray, train_labels: np.ndarray,
+                     cells_per_module: int) -> np.ndarray:
+    """The class whose stored codes overlap each test code most on average (the first on ties)."""
+    classes = np.unique(train_labels)
+    overlaps = code_overlap_matrix(test_codes, train_codes, cells_per_module)
+    means = np.stack([overlaps[:, train_labels == c].mean(axis=1) for c in classes], axis=1)
+    return classes[means.argmax(axis=1)]
 
 
 def nearest_pixels(test: np.ndarray, train: np.ndarray, train_labels: np.ndarray) -> np.ndarray:
@@ -430,47 +547,81 @@ def nearest_pixels(test: np.ndarray, train: np.ndarray, train_labels: np.ndarray
     return predictions
 
 
-def class_overlaps(codes: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
+def class_overlaps(codes: np.ndarray, labels: np.ndarray, cells_per_module: int) -> tuple[float, float]:
     """Mean code overlap between distinct stored codes of the same class and of different classes."""
-    overlaps = code_overlap(codes[:, None, :], codes[None, :, :])
+    overlaps = code_overlap_matrix(codes, codes, cells_per_module)
     same = labels[:, None] == labels[None, :]
     off_diagonal = ~np.eye(labels.size, dtype=bool)
     within = overlaps[same & off_diagonal]
     return (float(within.mean()) if within.size else np.nan), float(overlaps[~same].mean())
 
 
+def _digits_csa(params: dict[str, Any], level: int) -> str | CSA:
+    """The CSA of one level: the preset, with the sigmoid nonlinearity and (level 2) the G floor replaced."""
+    name = params["csa"]
+    nonlinearity = params["nonlinearity"]
+    g_floor = params["l2_g_floor"] if level == 2 else None
+    if name != "sparseycore" or (nonlinearity is None and g_floor is None):
+        return name
+    preset = csa_preset(name)
+    eta, mu = preset.expansivity, preset.v_to_mu
+    if g_floor is not None:
+        eta = replace(eta, g_floor=float(g_floor))
+    if nonlinearity is not None:
+        mu = replace(mu, nonlinearity=float(nonlinearity))
+    return CSA(eta, mu, preset.learn_readout, preset.recognize_readout, name=f"{name}-digits-l{level}")
+
+
 def digits_network(params: dict[str, Any], seed: int) -> Sparsey:
     """The two-level hierarchy: a grid of level-1 macs on overlapping square patches, one mac on top."""
     size, grid, field_size = int(params["image_size"]), int(params["l1_grid"]), int(params["l1_field"])
     return Sparsey((size, size), [
-        SparseyLevel((grid, grid), (field_size, field_size), int(params["l1_modules"]), int(params["l1_cells"])),
-        SparseyLevel((1, 1), None, int(params["l2_modules"]), int(params["l2_cells"])),
-    ], csa=params["csa"], saturation_threshold=float(params["saturation_threshold"]),
-        backend=params["backend"], seed=seed)
+        SparseyLevel((grid, grid), (field_size, field_size), int(params["l1_modules"]), int(params["l1_cells"]),
+                     csa=_digits_csa(params, 1), saturation_threshold=float(params["l1_saturation"])),
+        SparseyLevel((1, 1), None, int(params["l2_modules"]), int(params["l2_cells"]),
+                     csa=_digits_csa(params, 2), saturation_threshold=float(params["l2_saturation"])),
+    ], channels=2 if bool(params["complement"]) else 1, u_exponent=float(params["u_exponent"]),
+        frozen_argmax=params["frozen_argmax"], backend=params["backend"], seed=seed)
 
 
 def digits_point(params: dict[str, Any], seed: int) -> dict[str, Any]:
-    """Train on ``per_class`` images per class, test on the rest."""
-    raw, _ = binarised_digits(int(params["threshold"]))
-    images, labels = preprocessed_digits(int(params["threshold"]), int(params["image_size"]), bool(params["thin"]))
+    """Train on ``per_class`` development images per class; test on the held-out half (or validate)."""
+    threshold, size = int(params["threshold"]), int(params["image_size"])
+    raw, labels = binarised_digits(threshold)
+    binary, _ = _cached_digits(threshold, size, False)
+    thinned, _ = _cached_digits(threshold, size, True)
+    images = thinned if bool(params["thin"]) else binary
     keep = (images.sum(axis=1) > 0) & (raw.sum(axis=1) > 0)
-    raw, images, labels = raw[keep], images[keep], labels[keep]
-    train, test = digits_split(labels, int(params["per_class"]), stream(seed, "split"))
+    dev = digits_holdout(labels)
+    pool = np.flatnonzero(dev & keep)
+    train, rest = digits_split(labels, int(params["per_class"]), stream(seed, "split"), pool)
+    test = rest if params["split"] == "validation" else np.flatnonzero(~dev & keep)
+    inputs = complement_code(images) if bool(params["complement"]) else images
     net = digits_network(params, seed)
     start = time.perf_counter()
-    codes = net.learn(images[train])
+    codes = net.learn(inputs[train])
     train_time = time.perf_counter() - start
-    test_codes = net.encode(images[test])[0]
+    test_codes = net.encode(inputs[test])[0]
+    reproduce = train[:200]  # how well level 1 reproduces the codes it stored (a subset: time)
+    reproduced = net.encode(inputs[reproduce])[0][0].reshape(reproduce.size, -1)
+    k1, k2 = int(params["l1_cells"]), int(params["l2_cells"])
     top, top_test = codes[-1].reshape(train.size, -1), test_codes[-1].reshape(test.size, -1)
-    same, other = class_overlaps(top, labels[train])
+    l1, l1_test = codes[0].reshape(train.size, -1), test_codes[0].reshape(test.size, -1)
+    same, other = class_overlaps(top, labels[train], k2)
+    l1_same, l1_other = class_overlaps(l1, labels[train], k1)
+    y_train, y_test = labels[train], labels[test]
     return {
-        "accuracy": np.mean(nearest_label(top_test, top, labels[train]) == labels[test]),
-        "l1_accuracy": np.mean(nearest_label(test_codes[0].reshape(test.size, -1), codes[0].reshape(train.size, -1),
-                                             labels[train]) == labels[test]),
-        "baseline_accuracy": np.mean(nearest_pixels(images[test], images[train], labels[train]) == labels[test]),
-        "raw_baseline_accuracy": np.mean(nearest_pixels(raw[test], raw[train], labels[train]) == labels[test]),
+        "accuracy": np.mean(nearest_label(top_test, top, y_train, k2) == y_test),
+        "class_accuracy": np.mean(class_mean_label(top_test, top, y_train, k2) == y_test),
+        "l1_accuracy": np.mean(nearest_label(l1_test, l1, y_train, k1) == y_test),
+        "baseline_accuracy": np.mean(nearest_pixels(images[test], images[train], y_train) == y_test),
+        "raw_baseline_accuracy": np.mean(nearest_pixels(raw[test], raw[train], y_train) == y_test),
+        "thinned_baseline_accuracy": np.mean(nearest_pixels(thinned[test], thinned[train], y_train) == y_test),
         "same_class_overlap": same,
         "other_class_overlap": other,
+        "l1_same_class_overlap": l1_same,
+        "l1_other_class_overlap": l1_other,
+        "l1_reproduced": float(code_overlap(reproduced, l1[:reproduce.size]).mean()),
         "input_density": images.mean(),
         "train_time": train_time,
         "train_time_per_item": train_time / train.size,
@@ -479,22 +630,43 @@ def digits_point(params: dict[str, Any], seed: int) -> dict[str, Any]:
 
 
 def finalize_digits(ds: xr.Dataset, params: dict[str, Any]) -> xr.Dataset:
-    """Record the preprocessing and the hierarchy in the Dataset's attributes."""
+    """Record the split, the preprocessing, the hierarchy and the readouts in the Dataset's attributes."""
     size, grid, field_size = int(params["image_size"]), int(params["l1_grid"]), int(params["l1_field"])
     steps = ["scikit-learn load_digits 8x8 grey levels 0..16",
              f"scipy.ndimage.zoom to {size}x{size} (order 1)",
              f"binarise at grey level >= {int(params['threshold'])}"]
     if bool(params["thin"]):
         steps.append("Zhang-Suen thinning (one-pixel skeletons)")
+    if bool(params["complement"]):
+        steps.append("complement coding: each pixel as two units (on, off), so every level-1 patch has "
+                     "exactly one active unit per pixel")
     steps.append("drop images left blank")
+    l2_csa, l1_csa = _digits_csa(params, 2), _digits_csa(params, 1)
+
+    def describe(csa: str | CSA) -> str:
+        if isinstance(csa, str):
+            return f"preset {csa}"
+        return f"{params['csa']} preset with {csa.expansivity!r}, {csa.v_to_mu!r}"
+
+    split = ("train: per_class images per class from the development half; test: the held-out half "
+             "(never used while choosing settings)" if params["split"] == "test" else
+             "validation: train and evaluate inside the development half (used to choose the settings)")
     ds.attrs.update(
+        split=(f"{split}; halves fixed per class by seed {DIGITS_HOLDOUT_SEED} "
+               f"(engramsim.experiments.sparsey.digits_holdout)"),
         preprocessing="; ".join(steps),
-        image_size=size, thinned=int(bool(params["thin"])),
+        image_size=size, thinned=int(bool(params["thin"])), complement_coded=int(bool(params["complement"])),
         hierarchy=(f"level 1: {grid}x{grid} macs on {field_size}x{field_size} pixel patches, "
-                   f"Q={int(params['l1_modules'])}, K={int(params['l1_cells'])}; level 2: one mac over all "
-                   f"level-1 codes, Q={int(params['l2_modules'])}, K={int(params['l2_cells'])}; "
-                   f"saturation_threshold={float(params['saturation_threshold'])}"),
-        readout="label of the stored code with the largest code overlap (first on ties)",
+                   f"Q={int(params['l1_modules'])}, K={int(params['l1_cells'])}, "
+                   f"saturation_threshold={float(params['l1_saturation'])}, CSA {describe(l1_csa)}; "
+                   f"level 2: one mac over all level-1 codes, Q={int(params['l2_modules'])}, "
+                   f"K={int(params['l2_cells'])}, saturation_threshold={float(params['l2_saturation'])}, "
+                   f"CSA {describe(l2_csa)}; u_exponent={float(params['u_exponent'])} at both levels; "
+                   f"frozen_argmax={params['frozen_argmax']}"),
+        readout=("accuracy and l1_accuracy: label of the stored code with the largest code overlap (first on "
+                 "ties); class_accuracy: class with the largest mean overlap over its stored top-level codes"),
+        settings_chosen_on="the validation split (split='validation', seeds 0-1, per_class 5, 20, 50); "
+                           "see docs/models/sparsey.md",
         chance_accuracy=0.1,
     )
     return ds
@@ -505,8 +677,10 @@ def plot_digits(ds: xr.Dataset):
     fig, (ax_acc, ax_time) = figure(2)
     n = ds["per_class"]
     ax_acc.plot(n, seed_mean(ds["accuracy"]), "o-", label="Sparsey, nearest level-2 code")
+    ax_acc.plot(n, seed_mean(ds["class_accuracy"]), "v-", label="Sparsey, level-2 class mean overlap")
     ax_acc.plot(n, seed_mean(ds["l1_accuracy"]), "^-", label="Sparsey, nearest level-1 code")
-    ax_acc.plot(n, seed_mean(ds["baseline_accuracy"]), "s--", label="1-NN, preprocessed pixels")
+    ax_acc.plot(n, seed_mean(ds["baseline_accuracy"]), "s--", label="1-NN, binarised 16x16 pixels")
+    ax_acc.plot(n, seed_mean(ds["thinned_baseline_accuracy"]), "x--", label="1-NN, thinned 16x16 pixels")
     ax_acc.plot(n, seed_mean(ds["raw_baseline_accuracy"]), "d:", label="1-NN, binarised 8x8 pixels")
     ax_acc.axhline(0.1, color="gray", lw=0.7, label="chance")
     ax_acc.set(xscale="log", xlabel="training images per class", ylabel="test accuracy", ylim=(0, 1),
@@ -520,8 +694,8 @@ def plot_digits(ds: xr.Dataset):
 
 DIGITS = register(Experiment(
     name="sparsey-digits",
-    description="Sparsey: single-trial learning of upsampled, thinned digits; accuracy and time against "
-                "samples per class",
+    description="Sparsey: single-trial learning of upsampled, binarised, complement-coded digits; accuracy and "
+                "time against samples per class",
     point=digits_point, defaults=DIGITS_DEFAULTS, metrics=DIGITS_METRICS, seeds=2,
     finalize=finalize_digits, plot=plot_digits, check=check_digits, dims=("per_class",),
 ))

@@ -16,7 +16,9 @@ possible codes).  For each input frame the Code Selection Algorithm (CSA)
    of maximal ``V`` per CM;
 7. when learning, sets every weight from an active input to a winner to 1
    (single trial, :func:`engramsim.learning_rules.sparsey.sparsey_hebb`),
-   and freezes an input's weights once more than a fraction of them is set.
+   and freezes an input's weights once more than a fraction of them is set
+   (optionally, ``frozen_argmax``, a learning frame whose inputs are mostly
+   frozen picks its winners by argmax V, as SparseyCore does once frozen).
 
 Familiar inputs (G near 1) get a large ``eta`` and a peaked ``rho`` and
 reactivate their stored code; novel inputs (G near 0) get ``eta`` near 1, a
@@ -430,6 +432,14 @@ class SparseyMac(AssociativeMemory):
         ``(low, high)``: the mac is active only when the fraction of active
         inputs lies in ``[low, high]`` (and at least one input is active);
         otherwise its code is empty (winners -1).
+    frozen_argmax
+        ``None`` (default): learning always uses the CSA's learning readout
+        (sampling).  A fraction ``f``: on a learning frame in which at least
+        ``f`` of the active inputs' bundles are frozen, winners are chosen
+        by the recognition rule (argmax V) instead, as SparseyCore does
+        once a mac is frozen (its "ML" winner selection): the mac can no
+        longer store a new code for such an input, so it passes on the code
+        it will produce for it at recognition.
     backend
         ``"numpy"``, ``"numba"``, ``"cupy"`` or ``"auto"``.  The CSA kernels
         run on the host: with ``"cupy"`` the Numba kernels are used.
@@ -465,6 +475,7 @@ class SparseyMac(AssociativeMemory):
         h_exponent: float = 1.0,
         saturation_threshold: float = 0.5,
         activation_band: tuple[float, float] = (0.0, 1.0),
+        frozen_argmax: float | None = None,
         backend: "str | Backend" = "auto",
         seed: "int | np.random.Generator | None" = None,
     ):
@@ -482,6 +493,8 @@ class SparseyMac(AssociativeMemory):
         self.h_exponent = check_float(h_exponent, "h_exponent", 0.0, strict_minimum=True)
         self.saturation_threshold = check_float(saturation_threshold, "saturation_threshold", 0.0, 1.0)
         self.activation_band = _check_band(activation_band)
+        self.frozen_argmax = (None if frozen_argmax is None
+                              else check_float(frozen_argmax, "frozen_argmax", 0.0, 1.0))
         kernel_backend = get_backend("numba") if self.backend.name == "cupy" else self.backend
         self._csa_familiarity = kernel_backend.kernel("csa_familiarity")
         self._csa_choose = kernel_backend.kernel("csa_choose")
@@ -573,7 +586,11 @@ class SparseyMac(AssociativeMemory):
         if learn:
             self.inflection, self._best_mean_v = self.csa.v_to_mu.next_inflection(
                 self.inflection, self._best_mean_v, float(mean_v[0]))
-            chosen = self._choose(v, g, self.csa.learn_readout, self._stream("csa"))
+            readout = self.csa.learn_readout
+            if self.frozen_argmax is not None and (
+                    self.frozen[np.flatnonzero(inputs[rows[0]])].mean() >= self.frozen_argmax):
+                readout = "argmax"  # SparseyCore: max-V ("ML") winners once the mac is frozen
+            chosen = self._choose(v, g, readout, self._stream("csa"))
             self._update(inputs[rows[0]], chosen[0], None if prev is None else prev[0])
         else:
             chosen = self._choose(v, g, self.csa.recognize_readout, self._stream("ties"))
@@ -582,12 +599,15 @@ class SparseyMac(AssociativeMemory):
 
     def _update(self, x: np.ndarray, winners: np.ndarray, previous: np.ndarray | None) -> None:
         cols = winners + self.cells_per_module * np.arange(self.n_modules)
+        freezes = self.saturation_threshold < 1.0  # no bundle can be more than fully set
         changed = set_coactive(self.weights, np.flatnonzero(x), cols, self.frozen)
-        freeze_saturated(self.weights, changed, self.saturation_threshold, self.frozen)
+        if freezes:
+            freeze_saturated(self.weights, changed, self.saturation_threshold, self.frozen)
         if self.horizontal and previous is not None and (previous >= 0).any():
             pre = np.flatnonzero(codes_to_binary(previous, self.cells_per_module))
             changed = set_coactive(self.h_weights, pre, cols, self.h_frozen)
-            freeze_saturated(self.h_weights, changed, self.saturation_threshold, self.h_frozen)
+            if freezes:
+                freeze_saturated(self.h_weights, changed, self.saturation_threshold, self.h_frozen)
 
     def _run(self, inputs: np.ndarray, learn: bool, sequence: bool) -> tuple[np.ndarray, np.ndarray]:
         if sequence and not self.horizontal:
@@ -718,12 +738,18 @@ class SparseyLevel:
         bottom-right (they overlap when they do not tile it).
     n_modules, cells_per_module
         Q and K of every mac of the level.
+    csa, saturation_threshold
+        Per-level values of these :class:`SparseyMac` parameters; ``None``
+        (default) takes the hierarchy's.  SparseyCore configures each
+        region (level) separately in the same way.
     """
 
     grid: tuple[int, int] = (1, 1)
     receptive_field: tuple[int, int] | None = None
     n_modules: int = 8
     cells_per_module: int = 8
+    csa: str | CSA | None = None
+    saturation_threshold: float | None = None
 
 
 def _pair(value: Any, name: str) -> tuple[int, int]:
@@ -766,9 +792,11 @@ class Sparsey(AssociativeMemory):
     channels
         Binary units per pixel (for example 2 for complement coding ``x,
         1 - x``); a receptive field takes all channels of its pixels.
-    csa, horizontal, u_exponent, h_exponent, saturation_threshold, activation_band
-        Passed to every :class:`SparseyMac`; with ``horizontal=True`` each
-        mac gets its own previous code as horizontal input in sequences.
+    csa, horizontal, u_exponent, h_exponent, saturation_threshold, activation_band, frozen_argmax
+        Passed to every :class:`SparseyMac` (``csa`` and
+        ``saturation_threshold`` unless its level sets its own); with
+        ``horizontal=True`` each mac gets its own previous code as
+        horizontal input in sequences.
     backend
         ``"numpy"``, ``"numba"``, ``"cupy"`` or ``"auto"``.
     seed
@@ -801,6 +829,7 @@ class Sparsey(AssociativeMemory):
         h_exponent: float = 1.0,
         saturation_threshold: float = 0.5,
         activation_band: tuple[float, float] = (0.0, 1.0),
+        frozen_argmax: float | None = None,
         backend: "str | Backend" = "auto",
         seed: "int | np.random.Generator | None" = None,
     ):
@@ -827,6 +856,10 @@ class Sparsey(AssociativeMemory):
                                  f"{lower_grid}, got {rf}")
             q = check_int(level.n_modules, f"levels[{l_i}].n_modules", minimum=1)
             k = check_int(level.cells_per_module, f"levels[{l_i}].cells_per_module", minimum=1)
+            level_csa = _resolve_csa(csa if level.csa is None else level.csa)
+            level_saturation = (saturation_threshold if level.saturation_threshold is None else
+                                check_float(level.saturation_threshold, f"levels[{l_i}].saturation_threshold",
+                                            0.0, 1.0))
             fields, macs = [], []
             for r0 in _field_starts(lower_grid[0], grid[0], rf[0]):
                 for c0 in _field_starts(lower_grid[1], grid[1], rf[1]):
@@ -834,11 +867,11 @@ class Sparsey(AssociativeMemory):
                              + np.arange(c0, c0 + rf[1])[None, :]).ravel()
                     fields.append((units[:, None] * unit + np.arange(unit)[None, :]).ravel())
                     macs.append(SparseyMac(
-                        fields[-1].size, q, k, csa=csa, horizontal=horizontal, u_exponent=u_exponent,
-                        h_exponent=h_exponent, saturation_threshold=saturation_threshold,
-                        activation_band=activation_band, backend=self.backend,
+                        fields[-1].size, q, k, csa=level_csa, horizontal=horizontal, u_exponent=u_exponent,
+                        h_exponent=h_exponent, saturation_threshold=level_saturation,
+                        activation_band=activation_band, frozen_argmax=frozen_argmax, backend=self.backend,
                         seed=self._stream(f"level{l_i}-mac{len(macs)}")))
-            self.levels.append(SparseyLevel(grid, rf, q, k))
+            self.levels.append(SparseyLevel(grid, rf, q, k, level_csa, level_saturation))
             self.macs.append(macs)
             self._fields.append(fields)
             lower_grid, unit = grid, q * k

@@ -81,6 +81,31 @@ def test_similarity_is_preserved_monotonically_and_matches_theory():
     np.testing.assert_allclose(learn, expected, atol=0.025)
 
 
+def test_similarity_is_preserved_at_digit_patch_density():
+    # the sparsey-digits level-1 setting: complement-coded 4x4 patches (32 units, 16 active), Q = 16,
+    # K = 48, V = U^10, nonlinearity 10.  Code overlap must fall as pixels are flipped, not only for the
+    # sparse synthetic inputs above (with the defaults, U^1 and nonlinearity 4, it barely moves off chance)
+    csa = CSA(SparseyCoreExpansivity(), LogisticMu(nonlinearity=10.0))
+    flips = [0, 1, 2, 4, 8]
+    learn, recognise = np.zeros(len(flips)), np.zeros(len(flips))
+    for seed in range(3):
+        rng = np.random.default_rng(seed)
+        patch = (rng.random(16) < 0.3).astype(np.uint8)
+        mac = SparseyMac(32, 16, 48, csa=csa, u_exponent=10.0, backend="numba", seed=seed)
+        code = mac.learn(np.stack([patch, 1 - patch], axis=-1).reshape(1, 32))[0]
+        for i, d in enumerate(flips):
+            variants = np.repeat(patch[None], 200, axis=0)
+            for row in variants:
+                row[rng.choice(16, d, replace=False)] ^= 1
+            cues = np.stack([variants, 1 - variants], axis=-1).reshape(200, 32)
+            learn[i] += code_overlap(mac.propose(cues), code).mean() / 3
+            recognise[i] += code_overlap(mac.recall(cues).winners, code).mean() / 3
+    assert np.all(np.diff(learn[:4]) < 0), learn            # strictly falling down to 4 flips ...
+    assert learn[0] > 0.6 and learn[2] > 2 / 48, learn      # ... from most of the code ...
+    assert abs(learn[4] - 1 / 48) < 0.02, learn             # ... to chance at 8 of 16 pixels flipped
+    assert np.all(np.diff(recognise) <= 0) and recognise[0] == 1.0, recognise
+
+
 # ---------------------------------------------- 5. single-trial learning
 def test_single_trial_sets_exactly_the_coactive_weights():
     x = random_sparse_inputs(3, 50, 8, np.random.default_rng(1))
@@ -104,6 +129,32 @@ def test_freezing_stops_learning_on_saturated_inputs():
         np.testing.assert_array_equal(mac.weights[frozen], before)
     assert mac.frozen[:3].all()
     assert np.all(bundle_saturation(mac.weights)[mac.frozen] > 0.5)
+
+
+def test_frozen_mac_learns_with_the_recognition_readout():
+    # once every active input's bundle is frozen the mac cannot store a new code for that input; with
+    # frozen_argmax it passes on the code recognition picks (maximal V per CM) and changes nothing
+    x = random_sparse_inputs(60, 12, 4, np.random.default_rng(3))
+    mac = SparseyMac(12, 6, 4, saturation_threshold=0.3, frozen_argmax=1.0, backend="numpy", seed=1)
+    plain = SparseyMac(12, 6, 4, saturation_threshold=0.3, backend="numpy", seed=1)
+    checked = 0
+    for row in x:
+        active = np.flatnonzero(row)
+        if mac.frozen[active].all():
+            v, _, _ = mac._familiarity(row[None], None)
+            weights = mac.weights.copy()
+            code = mac.learn(row)[0]
+            best = v[0].max(axis=1)
+            assert np.all(v[0][np.arange(6), code] == best)  # an argmax-V cell in every CM
+            np.testing.assert_array_equal(mac.weights, weights)
+            checked += 1
+        else:
+            mac.learn(row)
+    assert checked > 10
+    plain.learn(x)
+    assert plain.frozen_argmax is None
+    with pytest.raises(ValueError, match="frozen_argmax must be <= 1"):
+        SparseyMac(12, 6, 4, frozen_argmax=1.5)
 
 
 # -------------------------------------------------- 7. novelty randomness
@@ -360,6 +411,22 @@ def test_hierarchy_fields_channels_and_validation():
         Sparsey((4, 4), [SparseyLevel()], backend="numpy").learn(np.zeros((1, 16)))
     with pytest.raises(ValueError, match=r"shape \(P, 16\)"):
         Sparsey((4, 4), [SparseyLevel()], backend="numpy").learn(np.ones((1, 15)))
+
+
+def test_levels_can_set_their_own_csa_and_saturation():
+    core = CSA(SparseyCoreExpansivity(g_floor=0.9), LogisticMu(nonlinearity=10.0), name="top")
+    net = Sparsey((8, 8), [SparseyLevel((3, 3), (4, 4), 4, 4, saturation_threshold=0.1),
+                           SparseyLevel((1, 1), None, 4, 4, csa=core)],
+                  csa="sparsey-csa", saturation_threshold=0.7, frozen_argmax=0.5, backend="numpy", seed=0)
+    assert all(m.csa.name == "sparsey-csa" and m.saturation_threshold == 0.1 for m in net.macs[0])
+    top = net.macs[1][0]
+    assert top.csa is core and top.saturation_threshold == 0.7
+    assert all(m.frozen_argmax == 0.5 for level in net.macs for m in level)
+    assert net.levels[0].saturation_threshold == 0.1 and net.levels[1].csa is core
+    with pytest.raises(ValueError, match=r"levels\[1\].saturation_threshold must be <= 1"):
+        Sparsey((8, 8), [SparseyLevel((3, 3), (4, 4)), SparseyLevel(saturation_threshold=2.0)])
+    with pytest.raises(ValueError, match="csa must be one of"):
+        Sparsey((8, 8), [SparseyLevel(csa="rinkus")])
 
 
 def test_hierarchy_sequences():
