@@ -7,7 +7,9 @@ negative; ``sdr_union_histogram``: union false match) run on
 * the NumPy reference (``engramsim.sim.kernels.sdr_numpy``): Floyd's
   sampling vectorised over a chunk of trials, bit-packed SDRs, popcounts, and
 * the numba kernels (``engramsim.sim.kernels.sdr_numba``): the same random
-  streams and draws, trials in parallel blocks (``NUMBA_NUM_THREADS``).
+  streams and draws, trials in parallel blocks (``NUMBA_NUM_THREADS``); the
+  false-negative kernel uses a branch-free Floyd step and interleaves four
+  trials per block.
 
 Both produce the same histogram bit for bit (checked here).  The NumPy
 reference is timed on fewer trials than numba (it is slow); rates are trials
@@ -20,7 +22,13 @@ Usage::
 
     python benchmarks/bench_dendrites.py            # the full table (about a minute)
     python benchmarks/bench_dendrites.py --quick    # smaller runs
+    python benchmarks/bench_dendrites.py --repeat 3 # each case 3 times, median speed-ups
+    python benchmarks/bench_dendrites.py --only "false negative" --repeat 3
     python benchmarks/bench_dendrites.py --json out.json
+
+With ``--repeat N`` every case is measured N times in the same process (both
+backends each time) and the table shows the median speed-ups, followed by
+the individual ones: on a shared machine the load changes between runs.
 """
 
 from __future__ import annotations
@@ -80,6 +88,8 @@ def bench(kernel_name, args, ref_trials, fast_trials, repeats=3):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--repeat", type=int, default=1, help="measure every case this many times (median)")
+    parser.add_argument("--only", help="run only the cases of this estimate (e.g. 'false negative')")
     parser.add_argument("--json", help="also write the results here")
     args = parser.parse_args()
     import numba
@@ -88,18 +98,26 @@ def main() -> None:
           f"{os.cpu_count()} CPUs, numba {numba.__version__} with {numba.get_num_threads()} threads, "
           f"numpy {np.__version__}")
     print(f"load average before the run: {os.getloadavg()[0]:.2f}")
+    extra = " each run: wall / per CPU-second |" if args.repeat > 1 else ""
     print("\n| estimate | parameters | NumPy reference (trials/s) | numba (trials/s) | speed-up (wall) | "
-          "speed-up per CPU-second |")
-    print("|---|---|---|---|---|---|")
+          "speed-up per CPU-second |" + extra)
+    print("|---|---|---|---|---|---|" + ("---|" if extra else ""))
     rows = []
     for label, params, kernel_name, kernel_args, ref_trials, fast_trials in cases(args.quick):
-        r = bench(kernel_name, kernel_args, ref_trials, fast_trials)
-        r.update(estimate=label, parameters=params, kernel=kernel_name,
-                 speedup=r["numba_trials_per_s"] / r["numpy_trials_per_s"],
-                 speedup_per_cpu_s=r["numba_trials_per_cpu_s"] / r["numpy_trials_per_cpu_s"])
+        if args.only and label != args.only:
+            continue
+        runs = [bench(kernel_name, kernel_args, ref_trials, fast_trials) for _ in range(max(1, args.repeat))]
+        wall = [r["numba_trials_per_s"] / r["numpy_trials_per_s"] for r in runs]
+        cpu = [r["numba_trials_per_cpu_s"] / r["numpy_trials_per_cpu_s"] for r in runs]
+        r = {key: float(np.median([run[key] for run in runs])) for key in runs[0]}
+        r.update(estimate=label, parameters=params, kernel=kernel_name, runs=runs,
+                 speedup=float(np.median(wall)), speedup_per_cpu_s=float(np.median(cpu)),
+                 speedups=wall, speedups_per_cpu_s=cpu)
         rows.append(r)
+        each = f" {', '.join(f'{x:.1f}' for x in wall)} / {', '.join(f'{x:.1f}' for x in cpu)} |" if extra else ""
         print(f"| {label} | {params} | {r['numpy_trials_per_s']:.3g} | {r['numba_trials_per_s']:.3g} | "
-              f"**{r['speedup']:.0f}x** | {r['speedup_per_cpu_s']:.0f}x |", flush=True)
+              f"**{r['speedup']:.0f}x** | {r['speedup_per_cpu_s']:.0f}x |{each}", flush=True)
+    print(f"load average after the run: {os.getloadavg()[0]:.2f}")
     if args.json:
         with open(args.json, "w") as handle:
             json.dump({"threads": numba.get_num_threads(), "rows": rows}, handle, indent=2)

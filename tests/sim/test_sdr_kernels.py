@@ -87,3 +87,13 @@ def test_different_seeds_give_different_histograms():
     a = sdr_kernel("sdr_noise_histogram", "numba")(100, 20, 50, 2000, 1)
     b = sdr_kernel("sdr_noise_histogram", "numba")(100, 20, 50, 2000, 2)
     assert not np.array_equal(a, b)
+
+
+def test_noise_histogram_numba_long_blocks_equal_numpy(monkeypatch):
+    # few blocks of many trials: the numba kernel's per-block set stamps wrap around (every 255 groups of trials)
+    from engramsim.sim.kernels import sdr_numba
+
+    monkeypatch.setattr(sdr_numba, "_MAX_BLOCKS", 2)
+    want = sdr_kernel("sdr_noise_histogram", "numpy")(40, 10, 17, 3001, 3)
+    got = sdr_kernel("sdr_noise_histogram", "numba")(40, 10, 17, 3001, 3)
+    assert np.array_equal(want, got)

@@ -7,6 +7,16 @@ looked up in the packed segment), and the bitsets are cleared by walking the
 inserted cells, so a trial costs O(a) rather than O(n / 64).  Random streams,
 draws and Floyd's algorithm are those of the reference, so the histograms are
 identical bit for bit.
+
+The noise kernel draws dense subsets (``s`` and ``v`` of ``a`` cells) and
+uses a branch-free Floyd step (:func:`_floyd_stamp_step`) on byte-per-cell
+sets.  A Floyd step inserts the drawn cell ``t``, or ``j`` when ``t`` is
+already taken; written as a select on bitsets, LLVM's x86 cmov-conversion
+pass turns that back into a conditional branch, which is harmless when
+collisions are rare (``k << m``: false match, union) but is mispredicted on a
+large fraction of the steps when ``k`` is a sizeable fraction of ``m`` (about
+30 % of the steps for 64 of 128 cells), and those mispredictions cost more
+than the draws themselves.
 """
 
 from __future__ import annotations
@@ -27,6 +37,8 @@ _U63 = np.uint64(63)
 _U32 = np.uint64(32)
 #: most parallel blocks of trials (each has its own scratch and histogram row)
 _MAX_BLOCKS = 256
+#: trials interleaved within a block by the noise kernel
+_LANES = 4
 
 
 @njit(cache=True, inline="always")
@@ -38,6 +50,8 @@ def _mix(z):
 
 @njit(cache=True, inline="always")
 def _below(r, m):
+    # m < 2^32: masking it is a no-op that lets vectorised code use 32x32->64-bit multiplies
+    m = m & _LOW32
     return ((r >> _U32) * m + (((r & _LOW32) * m) >> _U32)) >> _U32
 
 
@@ -120,21 +134,97 @@ def _match_loop(segment, n, a, trials, seed, n_blocks, length):
     return hist.sum(axis=0)
 
 
+@njit(cache=True, inline="always")
+def _floyd_stamp_step(flags, t, j, stamp):
+    """One Floyd step on a stamped byte-per-cell set, without a data-dependent branch.
+
+    A cell is in the set iff its byte equals ``stamp``.  The step inserts
+    ``t``, or ``j`` if ``t`` is taken: it writes the "taken" flag (as
+    ``stamp`` or 0) into ``j``'s byte (``j`` is never in the set before its
+    step), then stamps ``t`` (a no-op when taken; when ``t == j``, ``t`` is
+    not taken and this second store wins).  Returns the flag (0 or 1).
+    """
+    taken = np.uint8(flags[t] == stamp)
+    flags[j] = stamp * taken
+    flags[t] = stamp
+    return taken
+
+
+@njit(cache=True)
+def _noise_tables(a, s, v):
+    """Per draw ``i`` of a noise trial: the bound ``j + 1`` of its Floyd step and ``(i + 1) * GOLDEN``.
+
+    Draws ``0 .. s - 1`` pick the synapses (``s`` of ``a``), draws
+    ``s .. s + v - 1`` the replaced cells (``v`` of ``a``); draw ``i`` of a
+    trial uses the stream state ``start + (i + 1) * GOLDEN``, as the
+    reference's sequential steps do.
+    """
+    bounds = np.empty(s + v, dtype=np.uint64)
+    offsets = np.empty(s + v, dtype=np.uint64)
+    for i in range(s):
+        bounds[i] = np.uint64(a - s + i + 1)
+    for i in range(v):
+        bounds[s + i] = np.uint64(a - v + i + 1)
+    for i in range(s + v):
+        offsets[i] = np.uint64(i + 1) * _GOLDEN
+    return bounds, offsets
+
+
 @njit(cache=True, parallel=True)
 def _noise_loop(a, s, v, trials, seed, n_blocks):
+    """Noise histogram: each block runs its trials ``_LANES`` at a time.
+
+    The synapse and replaced-cell sets are byte-per-cell and stamped: a
+    group of trials owns a stamp in 1..255, a cell is in a set iff its byte
+    holds the current stamp, so the sets need no clearing between trials
+    (only when the stamps wrap around).  A Floyd step is then a load and two
+    stores (:func:`_floyd_stamp_step`), and the lost synapses are counted
+    while the replaced cells are drawn (the synapse-membership of the cell a
+    step inserts, ``t`` or ``j``), never by sweeping the sets.  For a group
+    of trials all draws are computed first (independent counter-based
+    states, a loop the compiler vectorises), then the Floyd steps of the
+    ``_LANES`` trials are interleaved so that their store-to-load chains
+    overlap.  The last group of a block may run past the block's end; those
+    trials are not counted.  Scratch: ``2 * _LANES * a`` bytes per block.
+    """
     hist = np.zeros((n_blocks, s + 1), dtype=np.int64)
-    words = (a + 63) // 64
+    k = s + v
+    bounds, offsets = _noise_tables(a, s, v)
     for blk in prange(n_blocks):
-        synapses = np.zeros(words, dtype=np.uint64)
-        replaced = np.zeros(words, dtype=np.uint64)
-        syn_cells = np.empty(max(s, 1), dtype=np.uint64)
-        rep_cells = np.empty(max(v, 1), dtype=np.uint64)
-        for t in range(blk * trials // n_blocks, (blk + 1) * trials // n_blocks):
-            state = _floyd(synapses, syn_cells, _trial_state(seed, t), a, s)
-            state, lost = _floyd_overlap(replaced, rep_cells, state, a, v, synapses)
-            hist[blk, s - lost] += 1
-            _wipe(synapses, syn_cells, s)
-            _wipe(replaced, rep_cells, v)
+        synapses = np.zeros((_LANES, a), dtype=np.uint8)
+        replaced = np.zeros((_LANES, a), dtype=np.uint8)
+        draws = np.empty((_LANES, max(k, 1)), dtype=np.uint64)
+        lost = np.zeros(_LANES, dtype=np.int64)
+        stamp = np.uint8(0)
+        lo, hi = blk * trials // n_blocks, (blk + 1) * trials // n_blocks
+        for first in range(lo, hi, _LANES):
+            if stamp == np.uint8(255):
+                synapses[:] = 0
+                replaced[:] = 0
+                stamp = np.uint8(0)
+            stamp = np.uint8(stamp + np.uint8(1))
+            for q in range(_LANES):
+                start = _trial_state(seed, first + q)
+                row = draws[q]
+                for i in range(k):
+                    row[i] = _below(_mix(start + offsets[i]), bounds[i])
+                lost[q] = 0
+            for i in range(s):
+                j = bounds[i] - _ONE
+                for q in range(_LANES):
+                    _floyd_stamp_step(synapses[q], draws[q, i], j, stamp)
+            for i in range(s, k):
+                j = bounds[i] - _ONE
+                for q in range(_LANES):
+                    t = draws[q, i]
+                    syn = synapses[q]
+                    in_t = np.int64(syn[t] == stamp)
+                    in_j = np.int64(syn[j] == stamp)
+                    taken = np.int64(_floyd_stamp_step(replaced[q], t, j, stamp))
+                    lost[q] += in_t + taken * (in_j - in_t)  # the inserted cell's synapse flag
+            for q in range(_LANES):
+                if first + q < hi:
+                    hist[blk, s - lost[q]] += 1
     return hist.sum(axis=0)
 
 
