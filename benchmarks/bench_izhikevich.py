@@ -10,7 +10,12 @@ measured; inside it the script times the simulation loop alone and the
 build (network construction plus code generation / compilation / JIT).
 Synaptic events per second = spikes x out-degree / loop time.  The memory
 bandwidth of the machine (a large NumPy copy) gives the ceiling for events
-per second.  Medians of ``--repeats`` runs.
+per second.  Medians of ``--repeats`` runs; the repeats are the outer loop
+(every simulator once, then again), so that a shared machine's changing
+background load falls on all simulators alike, and the paired ratios of
+the loop times (run ``r`` of one simulator against run ``r`` of the other)
+are reported beside the ratio of the medians.  The load average is
+recorded with every run.
 
     python benchmarks/bench_izhikevich.py [--repeats 3] [--sizes 1000 10000] [--out results.json]
 """
@@ -168,14 +173,21 @@ def main() -> None:
     if args.single:
         single(args.single[0], int(args.single[1]))
         return
+    load_start = os.getloadavg()
     bw = memory_bandwidth()
-    print(f"memory bandwidth (copy): {bw / 1e9:.1f} GB/s")
-    results = {"bandwidth_bytes_per_s": bw, "runs": {}}
+    print(f"memory bandwidth (copy): {bw / 1e9:.1f} GB/s; load average {load_start[0]:.2f} "
+          f"on {os.cpu_count()} cores")
+    results = {"bandwidth_bytes_per_s": bw, "load_average_start": load_start, "cpu_count": os.cpu_count(),
+               "runs": {}}
     env = dict(os.environ, PYTHONUNBUFFERED="1", OMP_NUM_THREADS="1")
     for n in args.sizes:
-        for sim in args.simulators:
-            rows = []
-            for _ in range(args.repeats):
+        # repeats outermost: on a shared machine every simulator sees the same spread of background load
+        rows: dict[str, list[dict]] = {sim: [] for sim in args.simulators}
+        failed: set[str] = set()
+        for _ in range(args.repeats):
+            for sim in args.simulators:
+                if sim in failed:
+                    continue
                 t = time.perf_counter()
                 proc = subprocess.run([sys.executable, __file__, "--single", sim, str(n)], capture_output=True,
                                       text=True, env=env)
@@ -183,25 +195,36 @@ def main() -> None:
                 line = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
                 if proc.returncode != 0 or not line:
                     print(f"{sim} N={n} failed:\n{proc.stderr[-2000:]}")
-                    break
+                    failed.add(sim)
+                    continue
                 row = json.loads(line[0][7:])
                 row["whole"] = whole
-                rows.append(row)
-            if not rows:
+                row["load_average"] = os.getloadavg()[0]
+                rows[sim].append(row)
+        for sim in args.simulators:
+            if not rows[sim]:
                 continue
-            med = {k: statistics.median(r[k] for r in rows) for k in rows[0]}
+            med = {k: statistics.median(r[k] for r in rows[sim]) for k in rows[sim][0]}
             med["events_per_s"] = med["events"] / med["loop"]
+            med["loop_all"] = [r["loop"] for r in rows[sim]]
+            med["load_average_all"] = [r["load_average"] for r in rows[sim]]
             results["runs"][f"{sim}/N={n}"] = med
             print(f"N={n:>6} {sim:>16}: loop {med['loop']:.3f} s, build/JIT {med['build']:.2f} s, "
                   f"whole process {med['whole']:.2f} s, {med['spikes'] / n:.1f} Hz, "
-                  f"{med['events_per_s'] / 1e6:.0f} M events/s")
+                  f"{med['events_per_s'] / 1e6:.0f} M events/s (loop of each run: "
+                  f"{', '.join(f'{x:.3f}' for x in med['loop_all'])} s; load {med['load_average']:.1f})")
     for n in args.sizes:
         base = results["runs"].get(f"engramsim-numba/N={n}")
         for sim in ("brian2", "nest", "engramsim-numpy"):
             other = results["runs"].get(f"{sim}/N={n}")
             if base and other:
-                print(f"N={n}: {sim} / engramsim-numba: loop x{other['loop'] / base['loop']:.2f}, "
+                paired = [o / b for o, b in zip(other["loop_all"], base["loop_all"])]
+                other["paired_loop_ratio"] = statistics.median(paired)
+                print(f"N={n}: {sim} / engramsim-numba: loop x{other['loop'] / base['loop']:.2f} "
+                      f"(median of paired runs x{other['paired_loop_ratio']:.2f}), "
                       f"whole process x{other['whole'] / base['whole']:.2f}")
+    results["load_average_end"] = os.getloadavg()
+    print(f"load average at the end: {results['load_average_end'][0]:.2f}")
     if args.out:
         with open(args.out, "w") as handle:
             json.dump(results, handle, indent=2)

@@ -9,9 +9,14 @@
   ``-U[0, 1]`` from inhibitory ones (all-to-all with autapses when
   ``connection_probability = 1``; otherwise each synapse exists with that
   probability and weights are not rescaled, so ``N = 10000, p = 0.1`` keeps
-  the in-degree of the dense network);
+  the in-degree of the dense network).  The uniforms are drawn in single
+  precision (24-bit resolution, against MATLAB's 53), so every weight is
+  exactly a ``float32`` number and the engine stores the synaptic rows in
+  4 bytes per weight without loss; arithmetic stays in double precision;
 * thalamic input drawn fresh each 1 ms step: ``5 N(0, 1)`` into excitatory and
-  ``2 N(0, 1)`` into inhibitory cells (model units; ``0.005`` and ``0.002`` nA);
+  ``2 N(0, 1)`` into inhibitory cells (model units; ``0.005`` and ``0.002`` nA),
+  generated inside the simulation loop by the engine's counter-based
+  generator (see :class:`~engramsim.sim.spiking.NoisyCurrentSource`);
 * ``v = -65``, ``u = b v`` at the start; the half-step integration scheme;
   1 ms delays, which is how the program lets a spike act on the next step.
 
@@ -180,12 +185,13 @@ def izhikevich_2003(
         for pre, scale in ((exc, 0.5), (inh, 1.0)):
             for post in (exc, inh):
                 label = f"{pre.label}->{post.label}"
+                # float32 uniforms times a power of two: every weight is exact in 4 bytes
                 if p == 1.0:
-                    mat = scale * w_rng.random((post.size, pre.size)).T
+                    mat = scale * w_rng.random((post.size, pre.size), dtype=np.float32).T
                     conn, syn = Dense(mat), StaticSynapse(delay=dt)
                 else:
                     conn = FixedProbability(p, seed=stream(seed, f"connectivity:{label}"))
-                    syn = StaticSynapse(weight=lambda k, s=scale: s * w_rng.random(k), delay=dt)
+                    syn = StaticSynapse(weight=lambda k, s=scale: s * w_rng.random(k, dtype=np.float32), delay=dt)
                 net.add(Projection(pre, post, conn, syn,
                                    receptor_type="excitatory" if pre is exc else "inhibitory", label=label))
     spikes_exc = exc.record("spikes")

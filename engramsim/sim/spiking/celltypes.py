@@ -22,7 +22,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from engramsim.sim.random import as_generator, check_seed
+from engramsim.sim.random import as_generator, check_seed, draw_seed
+from engramsim.sim.spiking.kernels_numpy import counter_normals
 from engramsim.sim.validation import check_choice, check_real_array
 
 #: model current per nA for the Izhikevich equation (PyNN divides by a 1 pF capacitance)
@@ -247,18 +248,24 @@ class DCSource(CurrentSource):
 
 
 class NoisyCurrentSource(CurrentSource):
-    """White noise: a fresh ``mean + stdev * N(0, 1)`` nA for every neuron and step.
+    """White noise: a fresh ``mean + stdev * z`` nA, ``z ~ N(0, 1)``, for every neuron and step.
 
-    The noise is not scaled with ``dt`` (as in Izhikevich's program); the
-    draws come from this source's own seeded stream, in (step, neuron) order,
-    so the values do not depend on how a run is split into pieces.
+    The noise is not scaled with ``dt`` (as in Izhikevich's program).  The
+    deviates come from a counter-based generator: ``z`` of neuron ``i`` at
+    step ``t`` is deviate number ``t * size + i`` of this source's key (a
+    splitmix64 hash of the key and that number, turned into a normal deviate
+    by a ziggurat; see :mod:`engramsim.sim.spiking.kernels_numpy`).  It
+    depends on nothing else, so the values do not depend on the backend or
+    on how a run is split into pieces, and the compiled kernels generate
+    them in the simulation loop instead of reading an array drawn here.
 
     Parameters
     ----------
     mean, stdev
         nA (scalars or per neuron).
     seed
-        Seed or Generator; ``None`` derives one from the network's seed.
+        Seed or Generator from which the key is drawn; ``None`` derives one
+        from the network's seed.
     """
 
     def __init__(self, mean: Any = 0.0, stdev: Any = 1.0, seed: Any = None):
@@ -268,19 +275,22 @@ class NoisyCurrentSource(CurrentSource):
         if np.any(np.asarray(self.stdev) < 0):
             raise ValueError(f"NoisyCurrentSource.stdev must be >= 0, got {self.stdev!r}")
         self.seed = seed
-        self._rng: np.random.Generator | None = None
+        self._key: int | None = None
 
     def bind(self, rng: np.random.Generator) -> None:
-        """Use ``rng`` when no seed was given (called by the network)."""
-        self._rng = as_generator(self.seed) if self.seed is not None else rng
+        """Draw the key from ``seed``, or from ``rng`` when no seed was given (called by the network)."""
+        self._key = draw_seed(as_generator(self.seed) if self.seed is not None else rng)
+
+    @property
+    def key(self) -> int:
+        """The generator key (drawn on first use when the source was not bound to a network)."""
+        if self._key is None:
+            self.bind(as_generator(None))
+        return self._key
 
     def values(self, first_step: int, n_steps: int, size: int, dt: float) -> np.ndarray:
-        if self._rng is None:
-            self.bind(as_generator(None))
-        z = self._rng.standard_normal((n_steps, size))
-        z *= np.asarray(self.stdev)
-        z += np.asarray(self.mean)
-        return z
+        z = counter_normals(self.key, first_step, n_steps, size)
+        return np.asarray(self.mean) + np.asarray(self.stdev) * z
 
 
 class ArrayCurrentSource(CurrentSource):

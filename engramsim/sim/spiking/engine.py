@@ -5,9 +5,17 @@ engine holds per-cell-type state and parameter arrays, a ring buffer of
 arriving weights, each static projection stored dense or CSR (by density),
 each plastic projection as a synapse list with row and column indices and
 its STDP traces, and runs the backend's ``spiking_chunk`` kernel over blocks
-of steps.  Inputs
-that are random (Poisson sources, noise currents) are drawn here on the host
-from their seeded streams, so every backend sees the same draws.
+of steps.  Poisson sources are drawn here on the host from their seeded
+streams, so every backend sees the same draws.  Noise currents
+(:class:`~engramsim.sim.spiking.celltypes.NoisyCurrentSource`) are generated
+inside the kernels by a counter-based generator keyed by the source, the
+step and the cell, which the NumPy reference and the compiled twin compute
+bit for bit alike.
+
+Weights are stored in ``float32`` when every weight of the kind (dense or
+CSR) is exactly a ``float32`` number, and CSR post indices in ``uint16``
+when every CSR projection has at most 65536 targets: a lossless compression
+of the synaptic rows that the kernels stream for every spike.
 """
 
 from __future__ import annotations
@@ -22,17 +30,26 @@ from engramsim.sim.spiking.celltypes import (
     IZHIKEVICH_CURRENT_SCALE,
     IF_curr_exp,
     Izhikevich,
+    NoisyCurrentSource,
     SpikeSourceArray,
     SpikeSourcePoisson,
 )
-from engramsim.sim.spiking.kernels_numpy import CSR, DENSE, SCHEME_2003, SCHEME_EULER
+from engramsim.sim.spiking.kernels_numpy import (
+    CSR,
+    DENSE,
+    SCHEME_2003,
+    SCHEME_EULER,
+    noise_values,
+)
 from engramsim.sim.spiking.network import DENSE_THRESHOLD, Projection, refractory_steps
 
 add_kernel_module("numpy", "engramsim.sim.spiking.kernels_numpy")
 add_kernel_module("numba", "engramsim.sim.spiking.kernels_numba")
 
-#: most float64 values of per-block buffers (external currents, spike raster)
+#: most values (steps x cells) of per-block buffers (host-drawn currents, room for spikes)
 BLOCK_ELEMENTS = 1 << 22
+#: CSR post indices are stored as uint16 when every CSR projection has at most this many targets
+UINT16_TARGETS = 1 << 16
 
 
 class Engine:
@@ -51,6 +68,7 @@ class Engine:
         self._layout_cells(pops)
         self._layout_projections(network.projections)
         self._layout_sources(pops)
+        self._layout_noise(pops)
         self._layout_recording(network.monitors)
         self.kernel = network.backend.kernel("spiking_chunk")
 
@@ -94,7 +112,7 @@ class Engine:
                                        else SCHEME_EULER) for p in izh], np.int64)
         self.izh_v = cat([p.initial("v") for p in izh])
         self.izh_u = cat([p.initial("u") for p in izh])
-        self.has_currents = any(p.current_sources for p in pops)
+        self.has_currents = any(not isinstance(src, NoisyCurrentSource) for p in pops for src in p.current_sources)
 
     def _layout_projections(self, projections: list[Projection]) -> None:
         meta, dense, ptrs, posts, ws, ds = [], [], [], [], [], []
@@ -150,8 +168,10 @@ class Engine:
                 csr_off += n_pre + 1
                 nnz += w.size
         cat = lambda parts, dtype: np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)  # noqa
-        self.proj = (np.array(meta, dtype=np.int64).reshape(-1, 8), cat(dense, np.float64),
-                     cat(ptrs, np.int64), cat(posts, np.int32), cat(ws, np.float64), cat(ds, np.int32))
+        csr_targets = max((m[4] for m in meta if m[0] == CSR), default=0)
+        self.proj = (np.array(meta, dtype=np.int64).reshape(-1, 8), _compact(cat(dense, np.float64)),
+                     cat(ptrs, np.int64), cat(posts, np.uint16 if csr_targets <= UINT16_TARGETS else np.int32),
+                     _compact(cat(ws, np.float64)), cat(ds, np.int32))
         self.n_slots = max_delay + 1
         self.buf = np.zeros((self.n_slots, 2, self.n_total))
         self._layout_plastic(plastic)
@@ -208,6 +228,42 @@ class Engine:
                 rng = stream(seed, "poisson") if seed is not None else stream(self.network.seed, f"poisson:{p.label}")
                 self.poisson.append((p, rng))
 
+    def _layout_noise(self, pops) -> None:
+        """Noise sources for the kernels: (meta: first cell, size, offset; keys; mean; std), in model units."""
+        meta, keys, means, stds = [], [], [], []
+        off = 0
+        for p in pops:
+            scale = IZHIKEVICH_CURRENT_SCALE if isinstance(p.celltype, Izhikevich) else 1.0
+            for src in p.current_sources:
+                if isinstance(src, NoisyCurrentSource):
+                    meta.append((p.first_index, p.size, off))
+                    keys.append(src.key)
+                    means.append(np.broadcast_to(np.asarray(src.mean, dtype=np.float64), (p.size,)) * scale)
+                    stds.append(np.broadcast_to(np.asarray(src.stdev, dtype=np.float64), (p.size,)) * scale)
+                    off += p.size
+        cat = lambda parts: np.concatenate(parts).astype(np.float64) if parts else np.zeros(0)  # noqa: E731
+        self.noise = (np.array(meta, dtype=np.int64).reshape(-1, 3), np.array(keys, dtype=np.uint64),
+                      cat(means), cat(stds))
+
+    def noise_currents(self, first: int, n_steps: int) -> np.ndarray:
+        """The noise currents (model units) of steps ``first .. first + n_steps - 1``, as the kernels generate them.
+
+        Computed with the NumPy reference generator, for cross-checks (e.g.
+        feeding an independent transcription of a model the same input).
+        Only :class:`NoisyCurrentSource` currents are included, summed per
+        cell; the kernels add each source in turn to the other (host-drawn)
+        currents, so where a cell has several sources or other currents the
+        kernels' total may differ from ``other + this`` in the last bit.
+
+        Returns
+        -------
+        (n_steps, N) float64
+        """
+        out = np.zeros((n_steps, self.n_total))
+        for (g0, size, _), values in zip(self.noise[0], noise_values(first, n_steps, self.noise)):
+            out[:, g0:g0 + size] += values
+        return out
+
     def _layout_recording(self, monitors) -> None:
         self.monitors = monitors
         self.lif_rec = np.zeros(0, np.int64)
@@ -257,25 +313,29 @@ class Engine:
         ext = np.zeros((n_steps, self.n_total))
         for pop in self.network.populations:
             sl = slice(pop.first_index, pop.first_index + pop.size)
-            for src in pop.current_sources:
+            host = [src for src in pop.current_sources if not isinstance(src, NoisyCurrentSource)]
+            for src in host:
                 ext[:, sl] += src.values(first, n_steps, pop.size, self.dt)
-            if pop.current_sources and isinstance(pop.celltype, Izhikevich):
+            if host and isinstance(pop.celltype, Izhikevich):
                 ext[:, sl] *= IZHIKEVICH_CURRENT_SCALE
         return ext
 
-    def _block(self, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Run ``k`` steps through the kernel; return the spike raster and recorded states."""
+    def _block(self, k: int) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray, np.ndarray]:
+        """Run ``k`` steps through the kernel; return the spikes (CSR over steps) and recorded states."""
         first = self.step
         ptr, idx = self._forced(first, k)
         ext = self._currents(first, k) if k else np.zeros((0, self.n_total))
-        spikes = np.zeros((k, self.n_total), dtype=bool)
+        spike_ptr = np.zeros(k + 1, dtype=np.int64)
+        # room for every cell spiking every step; pages that are not written are never touched
+        spike_idx = np.empty(max(k * self.n_total, 1), dtype=np.int32)
         lif_out = np.zeros((k, 3, self.lif_rec.size))
         izh_out = np.zeros((k, 2, self.izh_rec.size))
         self.kernel(k, first, self.dt, self.buf,
                     (self.lif_g, self.lif_v, self.lif_ie, self.lif_ii, self.lif_refr, self.lif_tref, self.lif_par),
                     (self.izh_g, self.izh_v, self.izh_u, self.izh_par, self.izh_scheme),
-                    ext, ptr, idx, self.proj, (spikes, self.lif_rec, lif_out, self.izh_rec, izh_out), self.plastic)
-        return spikes, lif_out, izh_out
+                    ext, self.noise, ptr, idx, self.proj,
+                    (spike_ptr, spike_idx, self.lif_rec, lif_out, self.izh_rec, izh_out), self.plastic)
+        return (spike_ptr, spike_idx[:spike_ptr[k]]), lif_out, izh_out
 
     def compile(self) -> None:
         """Compile (or load from cache) the kernel with a zero-step call; nothing advances."""
@@ -310,7 +370,13 @@ class Engine:
             flat = self.proj[1][off + proj.pre_index * n_post + proj.post_index]
         else:
             flat = self.proj[4][off:off + proj.n_connections]
-        return sign * flat
+        return sign * flat.astype(np.float64)
+
+
+def _compact(w: np.ndarray) -> np.ndarray:
+    """``w`` as float32 when that loses nothing (every value is a float32 number), else unchanged."""
+    w32 = w.astype(np.float32)
+    return w32 if np.array_equal(w32.astype(np.float64), w) else w
 
 
 def _channel(proj: Projection) -> tuple[int, float]:

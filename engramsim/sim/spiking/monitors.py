@@ -33,8 +33,13 @@ class Monitor:
         if population.network is not None:
             population.network.add(self)
 
-    def collect(self, first_step: int, spikes: np.ndarray, lif_out: np.ndarray, izh_out: np.ndarray) -> None:
-        """Take a block of recordings from the engine."""
+    def collect(self, first_step: int, spikes: tuple[np.ndarray, np.ndarray], lif_out: np.ndarray,
+                izh_out: np.ndarray) -> None:
+        """Take a block of recordings from the engine.
+
+        ``spikes`` is ``(ptr, idx)``: the global cells that spiked at block
+        step ``s`` are ``idx[ptr[s]:ptr[s + 1]]``, in ascending order.
+        """
         raise NotImplementedError
 
     @property
@@ -55,10 +60,13 @@ class SpikeMonitor(Monitor):
 
     def collect(self, first_step, spikes, lif_out, izh_out):
         pop = self.population
-        s, c = np.nonzero(spikes[:, pop.first_index:pop.first_index + pop.size])
-        self._steps.append(s.astype(np.int64) + first_step)
-        self._cells.append(c.astype(np.int64))
-        self.n_steps = first_step + spikes.shape[0]
+        ptr, idx = spikes
+        n_block = ptr.size - 1
+        steps = np.repeat(np.arange(first_step, first_step + n_block, dtype=np.int64), np.diff(ptr))
+        mine = (idx >= pop.first_index) & (idx < pop.first_index + pop.size)
+        self._steps.append(steps[mine])
+        self._cells.append(idx[mine].astype(np.int64) - pop.first_index)
+        self.n_steps = first_step + n_block
 
     @property
     def steps(self) -> np.ndarray:

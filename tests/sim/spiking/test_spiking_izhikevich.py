@@ -87,6 +87,49 @@ def test_2003_network_numpy_numba_and_net_m_spike_for_spike(shared_draws):
     np.testing.assert_array_equal(i_np[keep], ref_i)
 
 
+def test_2003_network_generated_noise_numpy_numba_and_net_m_spike_for_spike(shared_draws):
+    """The noise generated inside the kernels: numpy == numba, and both == net.m fed the reference generator's noise."""
+    S, _, abcd = shared_draws
+    a, b, c, d = abcd
+    runs = {}
+    for backend in ("numpy", "numba"):
+        model = izhikevich_2003(seed=7, backend=backend, weights=S)
+        for pop, sl in ((model.exc, slice(0, NE)), (model.inh, slice(NE, None))):
+            pop.celltype.parameters.update(a=a[sl], b=b[sl], c=c[sl], d=d[sl])
+            pop.initialize(v=-65.0, u=b[sl] * -65.0)
+        runs[backend] = model.run(T)
+    (t_np, i_np), (t_nb, i_nb) = runs["numpy"].spikes(), runs["numba"].spikes()
+    np.testing.assert_array_equal(t_np, t_nb)
+    np.testing.assert_array_equal(i_np, i_nb)
+    engine = runs["numpy"].network.engine
+    assert engine.noise[0].shape[0] == 2  # the noise is generated in the kernel, not drawn into a host array
+    assert engine._currents(0, 1).shape == (0, NE + NI)
+    # the NumPy reference of the generator, in model units: 5 z (excitatory) and 2 z (inhibitory)
+    X = engine.noise_currents(0, T)
+    assert X[:, :NE].std() == pytest.approx(5.0, rel=0.01) and X[:, NE:].std() == pytest.approx(2.0, rel=0.01)
+    firings = np.array(net_m(S, X, *abcd, T))
+    ref_t, ref_i = firings[:, 0] - 1, firings[:, 1]
+    keep = t_np < T - 1
+    assert ref_t.size > 5000
+    np.testing.assert_array_equal(t_np[keep].astype(int), ref_t)
+    np.testing.assert_array_equal(i_np[keep], ref_i)
+
+
+def test_dense_float32_weights_numba_equals_numpy():
+    """The default dense network stores its float32-exact weights in 4 bytes on both backends: identical runs."""
+    out = {}
+    for backend in ("numpy", "numba"):
+        m = izhikevich_2003(200, 1.0, seed=2, backend=backend, record_v=True).run(300.0)
+        assert m.network.engine.proj[1].dtype == np.float32
+        out[backend] = (m.spikes(), m.exc.monitors[-1].to_xarray()["v"].values)
+    (ta, ia), va = out["numpy"]
+    (tb, ib), vb = out["numba"]
+    assert ta.size > 100
+    np.testing.assert_array_equal(ta, tb)
+    np.testing.assert_array_equal(ia, ib)
+    np.testing.assert_array_equal(va, vb)
+
+
 def test_default_network_statistics():
     """The drawn network fires at the rates of the transcribed program (about 7-8 Hz) and is seed-determined."""
     model = izhikevich_2003(seed=1, backend="numba").run(1000.0)
@@ -104,6 +147,7 @@ def test_sparse_network_numba_equals_numpy(scheme):
     for backend in ("numpy", "numba"):
         m = izhikevich_2003(300, 0.2, seed=4, backend=backend, scheme=scheme, record_v=True).run(200.0)
         assert set(m.network.engine.proj[0][:, 0].tolist()) == {1}
+        assert m.network.engine.proj[3].dtype == np.uint16 and m.network.engine.proj[4].dtype == np.float32
         out[backend] = (m.spikes(), m.exc.monitors[-1].to_xarray()["u"].values)
     (ta, ia), ua = out["numpy"]
     (tb, ib), ub = out["numba"]
