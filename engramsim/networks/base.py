@@ -13,15 +13,17 @@ Experiments rely on nothing else, so they can treat all models alike.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import xarray as xr
 
 from engramsim.sim.backends import Backend, get_backend
 from engramsim.sim.kernels import CONVERGED, CYCLE, NOT_CONVERGED
 from engramsim.sim.random import check_seed, draw_seed, stream
 from engramsim.sim.validation import check_alphabet_array, check_real_array
+
+if TYPE_CHECKING:  # xarray is imported when a result is converted, not at package import
+    import xarray as xr
 
 STATUS_NAMES = {CONVERGED: "fixed_point", CYCLE: "cycle", NOT_CONVERGED: "not_converged"}
 
@@ -68,6 +70,8 @@ class RecallResult:
 
     def to_xarray(self) -> xr.Dataset:
         """Return the result as a Dataset over ``cue``, ``neuron`` and ``pattern``."""
+        import xarray as xr
+
         return xr.Dataset(
             {
                 "states": (("cue", "neuron"), self.states),

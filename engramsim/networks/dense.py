@@ -49,7 +49,6 @@ import math
 from typing import Any
 
 import numpy as np
-from scipy.special import logsumexp
 
 from engramsim.networks.base import AssociativeMemory, RecallResult
 from engramsim.sim.backends import Backend, get_backend
@@ -332,6 +331,10 @@ class DenseAssociativeMemory(AssociativeMemory):
         return self._log_neg_energy(self.overlaps(states))
 
     def _log_neg_energy(self, m: np.ndarray) -> np.ndarray:
+        from scipy.special import (
+            logsumexp,  # scipy.special is slow to import; only energies need it
+        )
+
         if self.interaction == "exponential":
             return logsumexp(m.astype(np.float64), axis=1)
         positive = m > 0 if self.interaction == "rectified_polynomial" else m != 0

@@ -32,7 +32,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy.special import logsumexp
 
 from engramsim.networks.base import AssociativeMemory, RecallResult, check_real_states
 from engramsim.sim.backends import Backend
@@ -209,6 +208,8 @@ class ModernHopfield(AssociativeMemory):
         Bounds (Ramsauer et al.): ``E >= (|xi| - M)^2 / 2 >= 0`` for every
         state, and ``E <= 2 M^2`` when ``|xi| <= M``.
         """
+        from scipy.special import logsumexp  # slow to import; only the energy needs it
+
         s = self._states(states)
         z = self.beta * (s @ self._patterns.T)
         lse = logsumexp(z, axis=1) / self.beta

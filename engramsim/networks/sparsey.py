@@ -45,10 +45,9 @@ distributed codes", Front. Comput. Neurosci. 8:160 (2014).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
-import xarray as xr
 
 from engramsim.learning_rules.sparsey import freeze_saturated, set_coactive
 from engramsim.networks.base import AssociativeMemory, RecallResult
@@ -56,6 +55,9 @@ from engramsim.sim.backends import Backend, add_kernel_module, get_backend
 from engramsim.sim.kernels import CONVERGED
 from engramsim.sim.kernels import csa_numpy as csa_kernels
 from engramsim.sim.validation import check_choice, check_float, check_int
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 add_kernel_module("numpy", "engramsim.sim.kernels.csa_numpy")
 add_kernel_module("numba", "engramsim.sim.kernels.csa_numba")

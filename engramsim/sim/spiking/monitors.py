@@ -10,12 +10,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import xarray as xr
 
 from engramsim.sim.validation import check_real_array
+
+if TYPE_CHECKING:  # imported where a monitor is converted, not at package import
+    import xarray as xr
 
 
 class Monitor:
@@ -94,6 +96,8 @@ class SpikeMonitor(Monitor):
 
     def to_xarray(self) -> xr.Dataset:
         """The ragged spike table: variables ``time`` (ms) and ``neuron`` along dimension ``spike``."""
+        import xarray as xr
+
         pop = self.population
         return xr.Dataset(
             {"time": ("spike", self.times, {"units": "ms", "long_name": "spike time"}),
@@ -104,6 +108,8 @@ class SpikeMonitor(Monitor):
 
     def raster(self) -> xr.DataArray:
         """Boolean ``(time, neuron)`` raster over every recorded step."""
+        import xarray as xr
+
         pop = self.population
         data = np.zeros((self.n_steps, pop.size), dtype=bool)
         data[self.steps, self.neurons] = True
@@ -174,6 +180,8 @@ class StateMonitor(Monitor):
 
     def to_xarray(self) -> xr.Dataset:
         """One ``(time, neuron)`` variable per recorded state variable, with units."""
+        import xarray as xr
+
         ct = self.population.celltype
         order = ct.recordable
         data = np.concatenate(self._blocks) if self._blocks else np.zeros((0, len(order), self.indices.size))
