@@ -166,7 +166,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--sizes", type=int, nargs="+", default=list(CONFIGS))
-    parser.add_argument("--simulators", nargs="+", default=["engramsim-numba", "engramsim-numpy", "brian2", "nest"])
+    parser.add_argument("--simulators", nargs="+", default=["engramsim-numba", "engramsim-numpy", "brian2", "nest"],
+                        choices=["engramsim-numba", "engramsim-numpy", "brian2", "nest"])
     parser.add_argument("--out", default=None)
     parser.add_argument("--single", nargs=2, metavar=("SIMULATOR", "N"), help=argparse.SUPPRESS)
     args = parser.parse_args()
