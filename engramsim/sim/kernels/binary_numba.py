@@ -19,19 +19,7 @@ from numba import njit, prange
 
 from engramsim.sim.backends import register_kernel
 from engramsim.sim.kernels import CONVERGED, CYCLE, NOT_CONVERGED
-
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
-_MIX2 = np.uint64(0x94D049BB133111EB)
-
-
-@njit(cache=True, inline="always")
-def _splitmix64(state):
-    state = state + _GOLDEN
-    z = state
-    z = (z ^ (z >> np.uint64(30))) * _MIX1
-    z = (z ^ (z >> np.uint64(27))) * _MIX2
-    return state, z ^ (z >> np.uint64(31))
+from engramsim.sim.kernels.splitmix_numba import _splitmix64
 
 
 @njit(cache=True)

@@ -17,17 +17,7 @@ import numpy as np
 
 from engramsim.sim.backends import register_kernel
 from engramsim.sim.kernels import CONVERGED, CYCLE, NOT_CONVERGED
-
-MASK64 = (1 << 64) - 1
-
-
-def splitmix64(state: int) -> tuple[int, int]:
-    """One step of the splitmix64 generator: return (new state, output)."""
-    state = (state + 0x9E3779B97F4A7C15) & MASK64
-    z = state
-    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK64
-    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK64
-    return state, z ^ (z >> 31)
+from engramsim.sim.kernels.splitmix import splitmix64
 
 
 def shuffle_in_place(order: np.ndarray, state: int) -> int:

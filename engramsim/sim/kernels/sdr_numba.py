@@ -26,10 +26,8 @@ from numba import njit, prange
 
 from engramsim.sim.backends import register_kernel
 from engramsim.sim.kernels.sdr_numpy import n_words
+from engramsim.sim.kernels.splitmix_numba import _GOLDEN, _mix
 
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
-_MIX2 = np.uint64(0x94D049BB133111EB)
 _LOW32 = np.uint64(0xFFFFFFFF)
 _ONE = np.uint64(1)
 _U6 = np.uint64(6)
@@ -39,13 +37,6 @@ _U32 = np.uint64(32)
 _MAX_BLOCKS = 256
 #: trials interleaved within a block by the noise kernel
 _LANES = 4
-
-
-@njit(cache=True, inline="always")
-def _mix(z):
-    z = (z ^ (z >> np.uint64(30))) * _MIX1
-    z = (z ^ (z >> np.uint64(27))) * _MIX2
-    return z ^ (z >> np.uint64(31))
 
 
 @njit(cache=True, inline="always")

@@ -37,11 +37,9 @@ from __future__ import annotations
 import numpy as np
 
 from engramsim.sim.backends import register_kernel
+from engramsim.sim.kernels.splitmix import GOLDEN, mix
 
 WORD_BITS = 64
-GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-MIX1 = np.uint64(0xBF58476D1CE4E5B9)
-MIX2 = np.uint64(0x94D049BB133111EB)
 _LOW32 = np.uint64(0xFFFFFFFF)
 _ONE = np.uint64(1)
 #: bytes of one bitset array per chunk of trials in the reference kernels
@@ -90,13 +88,6 @@ def sdr_overlap(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- random numbers
-def mix(z: np.ndarray) -> np.ndarray:
-    """The splitmix64 output function (uint64 arrays, wrapping arithmetic)."""
-    z = (z ^ (z >> np.uint64(30))) * MIX1
-    z = (z ^ (z >> np.uint64(27))) * MIX2
-    return z ^ (z >> np.uint64(31))
-
-
 def trial_states(seed: int, start: int, count: int) -> np.ndarray:
     """Initial splitmix64 states of trials ``start .. start + count - 1``."""
     t = np.arange(start + 1, start + count + 1, dtype=np.uint64)

@@ -29,7 +29,7 @@ import numpy as np
 from numba import njit
 
 from engramsim.sim.backends import register_kernel
-from engramsim.sim.kernels.binary_numba import _splitmix64
+from engramsim.sim.kernels.splitmix_numba import _GOLDEN, _splitmix64
 from engramsim.sim.spiking.kernels_numpy import (
     DENSE,
     SCHEME_2003,
@@ -40,7 +40,6 @@ from engramsim.sim.spiking.kernels_numpy import (
     check_counter_args,
 )
 
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M8 = np.uint64(0xFF)
 _ONE = np.uint64(1)
 _ZERO = np.uint64(0)

@@ -87,7 +87,7 @@ backend, on how a run is split into blocks, or on the other sources:
 * draw 0 is ``mix(k + (c + 1) * GOLDEN)``, the ``c``-th output of the
   splitmix64 generator seeded with ``k``; further draws, needed only when
   the first is rejected, continue a splitmix64 generator from the state
-  ``draw 0`` (:func:`engramsim.sim.kernels.binary_numpy.splitmix64`);
+  ``draw 0`` (:func:`engramsim.sim.kernels.splitmix.splitmix64`);
 * a draw ``r`` becomes a deviate with a 256-layer ziggurat (Marsaglia &
   Tsang 2000): layer ``r & 255``, sign bit ``r >> 8 & 1``, 52-bit abscissa
   ``r >> 12``.  About 99 % of deviates are accepted at once, by one
@@ -109,8 +109,7 @@ import math
 import numpy as np
 
 from engramsim.sim.backends import register_kernel
-from engramsim.sim.kernels.binary_numpy import splitmix64
-from engramsim.sim.kernels.sdr_numpy import GOLDEN, mix
+from engramsim.sim.kernels.splitmix import GOLDEN, mix, splitmix64
 
 DENSE, CSR = 0, 1
 SCHEME_2003, SCHEME_EULER = 0, 1

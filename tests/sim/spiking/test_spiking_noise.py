@@ -7,8 +7,7 @@ import pytest
 from scipy import stats
 
 from engramsim.networks.izhikevich import izhikevich_2003
-from engramsim.sim.kernels.binary_numpy import MASK64, splitmix64
-from engramsim.sim.kernels.sdr_numpy import mix
+from engramsim.sim.kernels.splitmix import MASK64, mix, splitmix64
 from engramsim.sim.spiking import (
     DCSource,
     Izhikevich,
