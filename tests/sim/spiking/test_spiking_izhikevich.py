@@ -115,19 +115,29 @@ def test_2003_network_generated_noise_numpy_numba_and_net_m_spike_for_spike(shar
     np.testing.assert_array_equal(i_np[keep], ref_i)
 
 
-def test_dense_float32_weights_numba_equals_numpy():
-    """The default dense network stores its float32-exact weights in 4 bytes on both backends: identical runs."""
+def assert_backends_identical(build, variable):
+    """Run ``build(backend)`` on numpy and numba; spikes and the recorded ``variable`` must be identical."""
     out = {}
     for backend in ("numpy", "numba"):
-        m = izhikevich_2003(200, 1.0, seed=2, backend=backend, record_v=True).run(300.0)
-        assert m.network.engine.proj[1].dtype == np.float32
-        out[backend] = (m.spikes(), m.exc.monitors[-1].to_xarray()["v"].values)
-    (ta, ia), va = out["numpy"]
-    (tb, ib), vb = out["numba"]
+        m = build(backend)
+        out[backend] = (m.spikes(), m.exc.monitors[-1].to_xarray()[variable].values)
+    (ta, ia), xa = out["numpy"]
+    (tb, ib), xb = out["numba"]
     assert ta.size > 100
     np.testing.assert_array_equal(ta, tb)
     np.testing.assert_array_equal(ia, ib)
-    np.testing.assert_array_equal(va, vb)
+    np.testing.assert_array_equal(xa, xb)
+
+
+def test_dense_float32_weights_numba_equals_numpy():
+    """The default dense network stores its float32-exact weights in 4 bytes on both backends: identical runs."""
+
+    def build(backend):
+        m = izhikevich_2003(200, 1.0, seed=2, backend=backend, record_v=True).run(300.0)
+        assert m.network.engine.proj[1].dtype == np.float32
+        return m
+
+    assert_backends_identical(build, "v")
 
 
 def test_default_network_statistics():
@@ -143,18 +153,14 @@ def test_default_network_statistics():
 @pytest.mark.parametrize("scheme", ["euler", "izhikevich2003"])
 def test_sparse_network_numba_equals_numpy(scheme):
     """CSR storage (p = 0.2), both schemes: identical spikes and state on both backends."""
-    out = {}
-    for backend in ("numpy", "numba"):
+
+    def build(backend):
         m = izhikevich_2003(300, 0.2, seed=4, backend=backend, scheme=scheme, record_v=True).run(200.0)
         assert set(m.network.engine.proj[0][:, 0].tolist()) == {1}
         assert m.network.engine.proj[3].dtype == np.uint16 and m.network.engine.proj[4].dtype == np.float32
-        out[backend] = (m.spikes(), m.exc.monitors[-1].to_xarray()["u"].values)
-    (ta, ia), ua = out["numpy"]
-    (tb, ib), ub = out["numba"]
-    assert ta.size > 100
-    np.testing.assert_array_equal(ta, tb)
-    np.testing.assert_array_equal(ia, ib)
-    np.testing.assert_array_equal(ua, ub)
+        return m
+
+    assert_backends_identical(build, "u")
 
 
 def test_euler_scheme_one_cell():
