@@ -82,9 +82,7 @@ class Engine:
         if unknown:
             raise TypeError(f"the engine cannot simulate {type(unknown[0].celltype).__name__} cells")
         self.lif_pops, self.izh_pops = lif, izh
-        cat = lambda parts, dtype=np.float64: (np.concatenate(parts).astype(dtype) if parts  # noqa: E731
-                                               else np.zeros(0, dtype))
-        self.lif_g = cat([np.arange(p.size) + p.first_index for p in lif], np.int64)
+        self.lif_g = _concat([np.arange(p.size) + p.first_index for p in lif], np.int64)
         rows = []
         for p in lif:
             q = lambda name, p=p: p.celltype.per_neuron(name, p.size)  # noqa: E731
@@ -95,23 +93,23 @@ class Engine:
                 np.exp(-dt / tau_e), np.exp(-dt / tau_i), q("v_thresh"), q("v_reset"), q("i_offset"),
             ]))
         self.lif_par = np.ascontiguousarray(np.concatenate(rows, axis=1)) if rows else np.zeros((10, 0))
-        self.lif_tref = cat([refractory_steps(p.celltype.per_neuron("tau_refrac", p.size), dt) for p in lif],
+        self.lif_tref = _concat([refractory_steps(p.celltype.per_neuron("tau_refrac", p.size), dt) for p in lif],
                             np.int64)
-        self.lif_v = cat([p.initial("v") for p in lif])
-        self.lif_ie = cat([p.initial("isyn_exc") for p in lif])
-        self.lif_ii = cat([p.initial("isyn_inh") for p in lif])
+        self.lif_v = _concat([p.initial("v") for p in lif])
+        self.lif_ie = _concat([p.initial("isyn_exc") for p in lif])
+        self.lif_ii = _concat([p.initial("isyn_inh") for p in lif])
         self.lif_refr = np.zeros(self.lif_g.size, np.int64)
 
-        self.izh_g = cat([np.arange(p.size) + p.first_index for p in izh], np.int64)
+        self.izh_g = _concat([np.arange(p.size) + p.first_index for p in izh], np.int64)
         rows = []
         for p in izh:
             q = lambda name, p=p: p.celltype.per_neuron(name, p.size)  # noqa: E731
             rows.append(np.stack([q("a"), q("b"), q("c"), q("d"), IZHIKEVICH_CURRENT_SCALE * q("i_offset")]))
         self.izh_par = np.ascontiguousarray(np.concatenate(rows, axis=1)) if rows else np.zeros((5, 0))
-        self.izh_scheme = cat([np.full(p.size, SCHEME_2003 if p.celltype.scheme == "izhikevich2003"
+        self.izh_scheme = _concat([np.full(p.size, SCHEME_2003 if p.celltype.scheme == "izhikevich2003"
                                        else SCHEME_EULER) for p in izh], np.int64)
-        self.izh_v = cat([p.initial("v") for p in izh])
-        self.izh_u = cat([p.initial("u") for p in izh])
+        self.izh_v = _concat([p.initial("v") for p in izh])
+        self.izh_u = _concat([p.initial("u") for p in izh])
         self.has_currents = any(not isinstance(src, NoisyCurrentSource) for p in pops for src in p.current_sources)
 
     def _layout_projections(self, projections: list[Projection]) -> None:
@@ -167,11 +165,10 @@ class Engine:
                 ds.append(delays)
                 csr_off += n_pre + 1
                 nnz += w.size
-        cat = lambda parts, dtype: np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)  # noqa
         csr_targets = max((m[4] for m in meta if m[0] == CSR), default=0)
-        self.proj = (np.array(meta, dtype=np.int64).reshape(-1, 8), _compact(cat(dense, np.float64)),
-                     cat(ptrs, np.int64), cat(posts, np.uint16 if csr_targets <= UINT16_TARGETS else np.int32),
-                     _compact(cat(ws, np.float64)), cat(ds, np.int32))
+        self.proj = (np.array(meta, dtype=np.int64).reshape(-1, 8), _compact(_concat(dense, np.float64)),
+                     _concat(ptrs, np.int64), _concat(posts, np.uint16 if csr_targets <= UINT16_TARGETS else np.int32),
+                     _compact(_concat(ws, np.float64)), _concat(ds, np.int32))
         self.n_slots = max_delay + 1
         self.buf = np.zeros((self.n_slots, 2, self.n_total))
         self._layout_plastic(plastic)
@@ -207,12 +204,11 @@ class Engine:
             col_off += n_post + 1
             pre_off += n_pre
             post_off += n_post
-        cat = lambda parts, dtype: np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)  # noqa
-        w = cat(ws, np.float64)
+        w = _concat(ws, np.float64)
         n_hist = self.n_total if projections else 0
         self.plastic = (np.array(meta, dtype=np.int64).reshape(-1, 10), np.array(par, dtype=np.float64).reshape(-1, 7),
-                        cat(row_ptr, np.int64), cat(col_ptr, np.int64), cat(col_syn, np.int64),
-                        cat(syn_pre, np.int64), cat(syn_post, np.int64), w, w.copy(),
+                        _concat(row_ptr, np.int64), _concat(col_ptr, np.int64), _concat(col_syn, np.int64),
+                        _concat(syn_pre, np.int64), _concat(syn_post, np.int64), w, w.copy(),
                         np.full(pre_off, -1, np.int64), np.zeros(pre_off), np.full(post_off, -1, np.int64),
                         np.zeros(post_off), np.zeros((hist_len, n_hist), np.int64), np.zeros(hist_len, np.int64))
 
@@ -241,9 +237,8 @@ class Engine:
                     means.append(np.broadcast_to(np.asarray(src.mean, dtype=np.float64), (p.size,)) * scale)
                     stds.append(np.broadcast_to(np.asarray(src.stdev, dtype=np.float64), (p.size,)) * scale)
                     off += p.size
-        cat = lambda parts: np.concatenate(parts).astype(np.float64) if parts else np.zeros(0)  # noqa: E731
         self.noise = (np.array(meta, dtype=np.int64).reshape(-1, 3), np.array(keys, dtype=np.uint64),
-                      cat(means), cat(stds))
+                      _concat(means), _concat(stds))
 
     def noise_currents(self, first: int, n_steps: int) -> np.ndarray:
         """The noise currents (model units) of steps ``first .. first + n_steps - 1``, as the kernels generate them.
@@ -371,6 +366,11 @@ class Engine:
         else:
             flat = self.proj[4][off:off + proj.n_connections]
         return sign * flat.astype(np.float64)
+
+
+def _concat(parts: list, dtype: Any = np.float64) -> np.ndarray:
+    """Concatenate per-population (or per-projection) arrays as ``dtype``; an empty array when there are none."""
+    return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)
 
 
 def _compact(w: np.ndarray) -> np.ndarray:
