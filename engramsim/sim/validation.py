@@ -1,6 +1,7 @@
 """Input checks that give one clear error naming the argument.
 
-Each check raises :class:`TypeError` or :class:`ValueError` with a message
+Each check raises :class:`~engramsim.errors.ValidationError` (a ``ValueError``;
+:class:`~engramsim.errors.ValidationTypeError`, also a ``TypeError``, for a wrong type) with a message
 that names the argument, says what was expected and what was given.  Array
 checks return a fresh array, so callers never hold (or modify) the caller's
 memory.
@@ -13,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from engramsim.errors import ValidationError, ValidationTypeError
+
 
 def _describe(array: np.ndarray) -> str:
     return f"an array of shape {array.shape} and dtype {array.dtype}"
@@ -24,12 +27,12 @@ def check_int(value: Any, name: str, minimum: int | None = None, maximum: int | 
         if isinstance(value, (float, np.floating)) and float(value).is_integer():
             value = int(value)
         else:
-            raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
+            raise ValidationTypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
     value = int(value)
     if minimum is not None and value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+        raise ValidationError(f"{name} must be >= {minimum}, got {value}")
     if maximum is not None and value > maximum:
-        raise ValueError(f"{name} must be <= {maximum}, got {value}")
+        raise ValidationError(f"{name} must be <= {maximum}, got {value}")
     return value
 
 
@@ -43,17 +46,17 @@ def check_float(
 ) -> float:
     """Return ``value`` as a finite float, checking its type and range."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
+        raise ValidationTypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
     value = float(value)
     if not np.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value}")
+        raise ValidationError(f"{name} must be finite, got {value}")
     if minimum is not None:
         if strict_minimum and value <= minimum:
-            raise ValueError(f"{name} must be > {minimum}, got {value}")
+            raise ValidationError(f"{name} must be > {minimum}, got {value}")
         if value < minimum:
-            raise ValueError(f"{name} must be >= {minimum}, got {value}")
+            raise ValidationError(f"{name} must be >= {minimum}, got {value}")
     if maximum is not None and value > maximum:
-        raise ValueError(f"{name} must be <= {maximum}, got {value}")
+        raise ValidationError(f"{name} must be <= {maximum}, got {value}")
     return value
 
 
@@ -61,7 +64,7 @@ def check_choice(value: Any, name: str, choices: Iterable[Any]) -> Any:
     """Check that ``value`` is one of ``choices``."""
     choices = tuple(choices)
     if value not in choices:
-        raise ValueError(f"{name} must be one of {choices}, got {value!r}")
+        raise ValidationError(f"{name} must be one of {choices}, got {value!r}")
     return value
 
 
@@ -94,22 +97,22 @@ def check_real_array(
     try:
         arr = np.asarray(array)
     except Exception as exc:  # ragged lists and the like
-        raise TypeError(f"{name} must be array-like of numbers, got {type(array).__name__}: {exc}") from None
+        raise ValidationTypeError(f"{name} must be array-like of numbers, got {type(array).__name__}: {exc}") from None
     if arr.dtype == bool or arr.dtype.kind not in "iuf":
-        raise TypeError(f"{name} must hold real numbers, got {_describe(arr)}")
+        raise ValidationTypeError(f"{name} must hold real numbers, got {_describe(arr)}")
     if ndim is not None:
         allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
         if arr.ndim not in allowed:
             want = " or ".join(f"{d}-D" for d in allowed)
-            raise ValueError(f"{name} must be {want}, got {_describe(arr)}")
+            raise ValidationError(f"{name} must be {want}, got {_describe(arr)}")
     if shape is not None:
         if arr.ndim != len(shape) or any(s is not None and s != a for s, a in zip(shape, arr.shape)):
             want = "(" + ", ".join("any" if s is None else str(s) for s in shape) + ")"
-            raise ValueError(f"{name} must have shape {want}, got {_describe(arr)}")
+            raise ValidationError(f"{name} must have shape {want}, got {_describe(arr)}")
     if arr.size == 0 and not allow_empty:
-        raise ValueError(f"{name} must not be empty, got {_describe(arr)}")
+        raise ValidationError(f"{name} must not be empty, got {_describe(arr)}")
     if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite, but it holds NaN or inf")
+        raise ValidationError(f"{name} must be finite, but it holds NaN or inf")
     return np.array(arr, dtype=dtype, copy=True)
 
 
@@ -132,7 +135,7 @@ def check_alphabet_array(
     bad = ~np.isin(arr, alphabet)
     if bad.any():
         found = np.unique(arr[bad])[:5]
-        raise ValueError(
+        raise ValidationError(
             f"{name} must only hold values in {set(alphabet)}, "
             f"found {', '.join(repr(float(v)) for v in found)} ({int(bad.sum())} entries)"
         )
