@@ -1,0 +1,291 @@
+"""A Sparsey hierarchy (:class:`Sparsey`): levels of macs, each reading patches of the level below."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from engramsim.networks.base import AssociativeMemory
+from engramsim.networks.sparsey.codes import SparseyRecall, _append, codes_to_binary
+from engramsim.networks.sparsey.csa import CSA, _resolve_csa
+from engramsim.networks.sparsey.macrocolumn import SparseyMac
+from engramsim.sim.backends import Backend
+from engramsim.sim.kernels import CONVERGED
+from engramsim.sim.validation import check_float, check_int
+
+__all__ = ["Sparsey", "SparseyLevel"]
+
+
+@dataclass(frozen=True)
+class SparseyLevel:
+    """One level of a :class:`Sparsey` hierarchy.
+
+    Parameters
+    ----------
+    grid
+        ``(rows, cols)`` of macs.
+    receptive_field
+        ``(rows, cols)`` of units of the level below that each mac reads:
+        pixels for the first level, macs (their whole codes) above.  ``None``
+        reads the whole level below.  The fields are spread evenly over the
+        level below, first at its top-left corner and last at its
+        bottom-right (they overlap when they do not tile it).
+    n_modules, cells_per_module
+        Q and K of every mac of the level.
+    csa, saturation_threshold
+        Per-level values of these :class:`SparseyMac` parameters; ``None``
+        (default) takes the hierarchy's.  SparseyCore configures each
+        region (level) separately in the same way.
+    """
+
+    grid: tuple[int, int] = (1, 1)
+    receptive_field: tuple[int, int] | None = None
+    n_modules: int = 8
+    cells_per_module: int = 8
+    csa: str | CSA | None = None
+    saturation_threshold: float | None = None
+
+
+def _pair(value: Any, name: str) -> tuple[int, int]:
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        raise TypeError(f"{name} must be a pair (rows, cols) of integers, got {value!r}")
+    return check_int(value[0], f"{name}[0]", minimum=1), check_int(value[1], f"{name}[1]", minimum=1)
+
+
+def _mean_of_active(g: np.ndarray) -> np.ndarray:
+    """Row means over the finite entries of ``g`` (B, n_macs); NaN where none is finite."""
+    finite = np.isfinite(g)
+    count = finite.sum(axis=1)
+    total = np.where(finite, g, 0.0).sum(axis=1)
+    return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
+
+def _field_starts(n_lower: int, n_macs: int, size: int) -> list[int]:
+    if n_macs == 1:
+        return [(n_lower - size) // 2]
+    return [int(round(i * (n_lower - size) / (n_macs - 1))) for i in range(n_macs)]
+
+
+class Sparsey(AssociativeMemory):
+    """A hierarchy of Sparsey macs: each level's macs read patches of the level below.
+
+    Every frame runs the CSA level by level, bottom-up: the first level's
+    macs read (overlapping) patches of the binary input image; the macs of
+    each higher level read the codes of a patch of macs of the level below.
+    A mac whose patch has no active unit (or lies outside its activation
+    band) is inactive: its code is empty.  Learning is single-trial at every
+    level at once.
+
+    Parameters
+    ----------
+    input_shape
+        ``(rows, cols)`` of the input image; inputs are flattened row-major
+        (rows, cols, channels) to length ``rows * cols * channels``.
+    levels
+        :class:`SparseyLevel` specifications, bottom first (at least one).
+    channels
+        Binary units per pixel (for example 2 for complement coding ``x,
+        1 - x``); a receptive field takes all channels of its pixels.
+    csa, horizontal, u_exponent, h_exponent, saturation_threshold, activation_band, frozen_argmax
+        Passed to every :class:`SparseyMac` (``csa`` and
+        ``saturation_threshold`` unless its level sets its own); with
+        ``horizontal=True`` each mac gets its own previous code as
+        horizontal input in sequences.
+    backend
+        ``"numpy"``, ``"numba"``, ``"cupy"`` or ``"auto"``.
+    seed
+        Seeds every mac (each from its own named stream).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from engramsim.networks import Sparsey, SparseyLevel
+    >>> net = Sparsey((8, 8), [SparseyLevel((3, 3), (4, 4), 6, 8), SparseyLevel((1, 1), None, 8, 8)],
+    ...               backend="numpy", seed=0)
+    >>> images = (np.random.default_rng(0).random((5, 64)) < 0.3).astype(np.uint8)
+    >>> codes = net.learn(images)[-1]          # top-level codes, shape (5, 1, 8)
+    >>> bool((net.recall(images).winners == codes.reshape(5, -1)).all())
+    True
+    """
+
+    pattern_alphabet = (0, 1)
+    state_alphabet = (0, 1)
+
+    def __init__(
+        self,
+        input_shape: tuple[int, int],
+        levels: "list[SparseyLevel] | tuple[SparseyLevel, ...]",
+        *,
+        channels: int = 1,
+        csa: "str | CSA" = "sparseycore",
+        horizontal: bool = False,
+        u_exponent: float = 1.0,
+        h_exponent: float = 1.0,
+        saturation_threshold: float = 0.5,
+        activation_band: tuple[float, float] = (0.0, 1.0),
+        frozen_argmax: float | None = None,
+        backend: "str | Backend" = "auto",
+        seed: "int | np.random.Generator | None" = None,
+    ):
+        shape = _pair(input_shape, "input_shape")
+        self.channels = check_int(channels, "channels", minimum=1)
+        super().__init__(max(shape[0] * shape[1] * self.channels, 2), backend=backend, seed=seed)
+        self.n_neurons = shape[0] * shape[1] * self.channels
+        self._patterns = np.zeros((0, self.n_neurons), dtype=np.int8)
+        self.input_shape = shape
+        if not isinstance(levels, (list, tuple)) or not levels:
+            raise ValueError(f"levels must be a non-empty list of SparseyLevel, got {levels!r}")
+        self.levels: list[SparseyLevel] = []
+        self.macs: list[list[SparseyMac]] = []
+        self._fields: list[list[np.ndarray]] = []
+        lower_grid, unit = shape, self.channels
+        for l_i, level in enumerate(levels):
+            if not isinstance(level, SparseyLevel):
+                raise TypeError(f"levels[{l_i}] must be a SparseyLevel, got {type(level).__name__} {level!r}")
+            grid = _pair(level.grid, f"levels[{l_i}].grid")
+            rf = lower_grid if level.receptive_field is None else _pair(level.receptive_field,
+                                                                       f"levels[{l_i}].receptive_field")
+            if rf[0] > lower_grid[0] or rf[1] > lower_grid[1]:
+                raise ValueError(f"levels[{l_i}].receptive_field must fit in the level below "
+                                 f"{lower_grid}, got {rf}")
+            q = check_int(level.n_modules, f"levels[{l_i}].n_modules", minimum=1)
+            k = check_int(level.cells_per_module, f"levels[{l_i}].cells_per_module", minimum=1)
+            level_csa = _resolve_csa(csa if level.csa is None else level.csa)
+            level_saturation = (saturation_threshold if level.saturation_threshold is None else
+                                check_float(level.saturation_threshold, f"levels[{l_i}].saturation_threshold",
+                                            0.0, 1.0))
+            fields, macs = [], []
+            for r0 in _field_starts(lower_grid[0], grid[0], rf[0]):
+                for c0 in _field_starts(lower_grid[1], grid[1], rf[1]):
+                    units = (np.arange(r0, r0 + rf[0])[:, None] * lower_grid[1]
+                             + np.arange(c0, c0 + rf[1])[None, :]).ravel()
+                    fields.append((units[:, None] * unit + np.arange(unit)[None, :]).ravel())
+                    macs.append(SparseyMac(
+                        fields[-1].size, q, k, csa=level_csa, horizontal=horizontal, u_exponent=u_exponent,
+                        h_exponent=h_exponent, saturation_threshold=level_saturation,
+                        activation_band=activation_band, frozen_argmax=frozen_argmax, backend=self.backend,
+                        seed=self._stream(f"level{l_i}-mac{len(macs)}")))
+            self.levels.append(SparseyLevel(grid, rf, q, k, level_csa, level_saturation))
+            self.macs.append(macs)
+            self._fields.append(fields)
+            lower_grid, unit = grid, q * k
+        self._codes: list[np.ndarray] = [np.zeros((0, len(m), lv.n_modules), dtype=np.int64)
+                                         for m, lv in zip(self.macs, self.levels)]
+        self._pattern_buffer, self._code_buffers = self._patterns, list(self._codes)
+
+    @property
+    def codes(self) -> list[np.ndarray]:
+        """Copies of the codes chosen when learning: per level, shape (P, n_macs, Q)."""
+        return [c.copy() for c in self._codes]
+
+    def _check_inputs(self, inputs: Any, name: str) -> np.ndarray:
+        arr = self._check_patterns(inputs, name).astype(np.uint8)
+        empty = np.flatnonzero(arr.sum(axis=1) == 0)
+        if empty.size:
+            raise ValueError(f"{name}[{int(empty[0])}] has no active inputs (all zeros); every input "
+                             f"needs at least one 1 ({empty.size} empty row(s))")
+        return arr
+
+    def _frame(self, inputs: np.ndarray, learn: bool, previous: list[np.ndarray] | None
+               ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """All levels, bottom-up; returns per level winners (B, n_macs, Q) and G (B, n_macs)."""
+        below = inputs
+        winners, familiarity = [], []
+        for l_i, (level, macs, fields) in enumerate(zip(self.levels, self.macs, self._fields)):
+            w = np.empty((inputs.shape[0], len(macs), level.n_modules), dtype=np.int64)
+            g = np.empty((inputs.shape[0], len(macs)))
+            for m_i, (mac, units) in enumerate(zip(macs, fields)):
+                prev = None if previous is None else previous[l_i][:, m_i]
+                w[:, m_i], g[:, m_i] = mac._frame(below[:, units], learn, prev)
+            winners.append(w)
+            familiarity.append(g)
+            below = codes_to_binary(w, level.cells_per_module).reshape(inputs.shape[0], -1)
+        return winners, familiarity
+
+    def _run(self, inputs: np.ndarray, learn: bool, sequence: bool
+             ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        if sequence and not self.macs[0][0].horizontal:
+            raise ValueError("sequences need a Sparsey built with horizontal=True")
+        if not learn and not sequence:
+            return self._frame(inputs, learn=False, previous=None)
+        frames = []
+        previous = None
+        for t in range(inputs.shape[0]):
+            frames.append(self._frame(inputs[t:t + 1], learn, previous))
+            previous = frames[-1][0] if sequence else None
+        return ([np.concatenate([f[0][l] for f in frames]) for l in range(len(self.levels))],
+                [np.concatenate([f[1][l] for f in frames]) for l in range(len(self.levels))])
+
+    def learn(self, patterns: Any) -> list[np.ndarray]:
+        """Learn each input image in a single trial, one after the other.
+
+        Parameters
+        ----------
+        patterns : array of 0/1, shape (P, rows * cols) or (rows * cols,)
+
+        Returns
+        -------
+        list of ndarray of int
+            Per level, the codes chosen, shape (P, n_macs, Q) (-1: mac inactive).
+        """
+        inputs = self._check_inputs(patterns, "patterns")
+        winners, _ = self._run(inputs, learn=True, sequence=False)
+        self._remember(inputs, winners)
+        return winners
+
+    def store(self, patterns: Any) -> "Sparsey":
+        """Learn ``patterns`` (see :meth:`learn`); returns ``self``."""
+        self.learn(patterns)
+        return self
+
+    def _remember(self, inputs: np.ndarray, winners: list[np.ndarray]) -> None:
+        n, new = self._patterns.shape[0], inputs.shape[0]
+        self._pattern_buffer = _append(self._pattern_buffer, n, inputs.astype(np.int8))
+        self._patterns = self._pattern_buffer[:n + new]
+        self._code_buffers = [_append(b, n, w) for b, w in zip(self._code_buffers, winners)]
+        self._codes = [b[:n + new] for b in self._code_buffers]
+
+    def encode(self, cues: Any) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Recognise each cue at every level; weights do not change.
+
+        Returns
+        -------
+        winners, familiarity : lists over levels
+            Codes, shape (B, n_macs, Q), and G, shape (B, n_macs) (NaN: inactive).
+        """
+        inputs = self._check_inputs(cues, "cues")
+        return self._run(inputs, learn=False, sequence=False)
+
+    def recall(self, cues: Any) -> SparseyRecall:
+        """Recognise each cue; the result holds the top level's code (its macs' codes side by side)."""
+        winners, familiarity = self.encode(cues)
+        return self._top_result(winners, familiarity, sequence=False)
+
+    def _top_result(self, winners: list[np.ndarray], familiarity: list[np.ndarray], sequence: bool
+                    ) -> SparseyRecall:
+        top, k = self.levels[-1], self.levels[-1].cells_per_module
+        codes = winners[-1].reshape(winners[-1].shape[0], -1)
+        stored = self._codes[-1].reshape(self._codes[-1].shape[0], -1)
+        n = codes.shape[0]
+        base = self._result(codes_to_binary(codes, k), np.ones(n), np.full(n, CONVERGED),
+                            csa=self.macs[0][0].csa.name, n_levels=len(self.levels),
+                            n_modules=top.n_modules, cells_per_module=k, sequence=int(sequence))
+        return SparseyRecall(states=base.states, steps=base.steps, converged=base.converged,
+                             status=base.status, patterns=self._patterns, attrs=base.attrs,
+                             winners=codes, familiarity=_mean_of_active(familiarity[-1]),
+                             stored_winners=stored)
+
+    def learn_sequence(self, frames: Any) -> list[np.ndarray]:
+        """Learn a sequence of images; each mac gets its previous code as horizontal input."""
+        inputs = self._check_inputs(frames, "frames")
+        winners, _ = self._run(inputs, learn=True, sequence=True)
+        self._remember(inputs, winners)
+        return winners
+
+    def recall_sequence(self, frames: Any) -> SparseyRecall:
+        """Recognise a sequence of images (horizontal input from the previous frame's codes)."""
+        inputs = self._check_inputs(frames, "frames")
+        winners, familiarity = self._run(inputs, learn=False, sequence=True)
+        return self._top_result(winners, familiarity, sequence=True)
