@@ -4,12 +4,17 @@
 
     engramsim list
     engramsim run EXPERIMENT [--set key=value ...] [--out PATH] [--workers N | --scheduler ADDRESS]
-                             [--backend NAME] [--seeds K] [--no-plot] [--quiet] [--debug]
-    engramsim plot RESULT.nc [--out FIGURE.png]
+                             [--backend NAME] [--seeds K] [--no-plot] [--force] [--quiet] [--debug]
+    engramsim plot RESULT.nc [--out FIGURE.png] [--force]
 
 ``--set key=a,b,c`` sweeps a list, ``--set key=start:stop:step`` sweeps a
 range including both ends, ``--set seeds=K`` sets the number of seeds.
-Errors are one line, with the traceback only under ``--debug``.
+Booleans are written ``true`` or ``false``.  Errors are one line, with the
+traceback only under ``--debug``.
+
+Output files are checked before anything is computed: an existing file that
+is not a result of the same experiment, parameters, seeds and version (or a
+figure not written by engramsim) is not replaced without ``--force``.
 """
 
 from __future__ import annotations
@@ -23,18 +28,21 @@ from typing import Any
 
 import numpy as np
 
+from engramsim.errors import ValidationError
+from engramsim.sim.validation import check_bounded
 
-class UsageError(ValueError):
+
+class UsageError(ValidationError):
     """A bad command line (reported as one line)."""
 
 
 def _parse_scalar(text: str, like: Any, key: str) -> Any:
     """Convert ``text`` to the type of the default value ``like``."""
-    if isinstance(like, bool):
+    if isinstance(like, (bool, np.bool_)):
         lowered = text.strip().lower()
-        if lowered in ("true", "1", "yes", "on"):
+        if lowered == "true":
             return True
-        if lowered in ("false", "0", "no", "off"):
+        if lowered == "false":
             return False
         raise UsageError(f"--set {key}: expected true or false, got {text!r}")
     if isinstance(like, (int, np.integer)):
@@ -45,14 +53,17 @@ def _parse_scalar(text: str, like: Any, key: str) -> Any:
                 value = float(text)
             except ValueError:
                 raise UsageError(f"--set {key}: expected an integer, got {text!r}") from None
-            if not value.is_integer():
+            if not np.isfinite(value) or not value.is_integer():
                 raise UsageError(f"--set {key}: expected an integer, got {text!r}") from None
             return int(value)
     if isinstance(like, (float, np.floating)):
         try:
-            return float(text)
+            value = float(text)
         except ValueError:
             raise UsageError(f"--set {key}: expected a number, got {text!r}") from None
+        if not np.isfinite(value):
+            raise UsageError(f"--set {key}: expected a finite number, got {text!r}")
+        return value
     if like is None:
         for convert in (int, float):
             try:
@@ -70,7 +81,11 @@ def _range(text: str, like: Any, key: str) -> list[Any]:
     start, stop, step = (_parse_scalar(p, like if not isinstance(like, str) else 0.0, key) for p in parts)
     if step <= 0 or stop < start:
         raise UsageError(f"--set {key}: a range needs step > 0 and stop >= start, got {text!r}")
-    count = int(np.floor((stop - start) / step + 1e-9)) + 1
+    span = (stop - start) / step  # float division: finite for finite bounds and step > 0
+    if not np.isfinite(span):
+        raise UsageError(f"--set {key}: the range {text!r} has too many values")
+    count = int(np.floor(span + 1e-9)) + 1
+    check_bounded(count, f"--set {key}: the number of values of {text!r}", "max_points")
     values = [start + i * step for i in range(count)]
     if isinstance(start, float) or isinstance(step, float):
         values = [round(float(v), 12) for v in values]
@@ -121,9 +136,50 @@ def _cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _figure_is_ours(path: Path) -> bool:
+    """True when ``path`` is a PNG written by engramsim (its ``Software`` text chunk)."""
+    try:
+        from PIL import Image
+
+        with Image.open(path) as image:
+            return str(getattr(image, "text", {}).get("Software", "")).startswith("engramsim")
+    except Exception:
+        return False
+
+
+def _check_figure_path(path: Path, force: bool) -> None:
+    if path.is_dir():
+        raise UsageError(f"the figure path {path} is a directory")
+    if path.exists() and not force and not _figure_is_ours(path):
+        raise UsageError(f"refusing to replace {path}: it is not a figure written by engramsim; "
+                         "choose another path or pass --force")
+
+
+def _save_figure(fig: Any, path: Path, experiment: str) -> Path:
+    """Write ``fig`` atomically as a PNG tagged as engramsim's (so a re-run may replace it)."""
+    import tempfile
+
+    from engramsim import __version__
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        fig.savefig(tmp, dpi=120, format="png",
+                    metadata={"Software": f"engramsim {__version__}", "Source": experiment})
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+    return path
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from engramsim.experiments import get_experiment, run_experiment, write_dataset
-    from engramsim.experiments.plotting import save_figure
 
     exp = get_experiment(args.experiment)
     overrides, seeds = parse_set(args.set or [], dict(exp.defaults), exp.name)
@@ -134,29 +190,33 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 1:
         raise UsageError(f"--workers must be >= 1, got {args.workers}")
     out = Path(args.out) if args.out else Path("results") / f"{exp.name}.nc"
+    figure_path = out.with_suffix(".png")
+    if not args.no_plot and exp.plot is not None:
+        if figure_path == out:
+            raise UsageError(f"--out {out} ends in .png: the figure would replace the result; use .nc")
+        _check_figure_path(figure_path, args.force)
     ds = run_experiment(exp.name, overrides, seeds=seeds, out=out, workers=args.workers,
-                        scheduler=args.scheduler, progress=not args.quiet)
+                        scheduler=args.scheduler, progress=not args.quiet, force=args.force)
     write_dataset(ds, out)
     if not args.quiet:
         print(f"wrote {out}")
     if not args.no_plot and exp.plot is not None:
-        figure_path = save_figure(exp.plot(ds), out.with_suffix(".png"))
+        _save_figure(exp.plot(ds), figure_path, exp.name)
         if not args.quiet:
             print(f"wrote {figure_path}")
     return 0
 
 
 def _cmd_plot(args: argparse.Namespace) -> int:
-    import xarray as xr
+    from engramsim.experiments.plotting import plot_dataset
+    from engramsim.experiments.sweep import read_result
 
-    from engramsim.experiments.plotting import plot_dataset, save_figure
-
-    if not os.path.exists(args.result):
-        raise UsageError(f"no such file: {args.result}")
-    with xr.open_dataset(args.result, engine="h5netcdf") as ds:
-        ds = ds.load()
-    out = args.out or str(Path(args.result).with_suffix(".png"))
-    print(f"wrote {save_figure(plot_dataset(ds), out)}")
+    ds = read_result(args.result)
+    out = Path(args.out) if args.out else Path(args.result).with_suffix(".png")
+    if out.resolve() == Path(args.result).resolve():
+        raise UsageError(f"the figure path {out} is the result file itself; pass --out FIGURE.png")
+    _check_figure_path(out, args.force)
+    print(f"wrote {_save_figure(plot_dataset(ds), out, str(ds.attrs.get('experiment')))}")
     return 0
 
 
@@ -181,6 +241,8 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument("--scheduler", help="run on the Dask scheduler at ADDRESS")
     p_run.add_argument("--backend", choices=("numpy", "numba", "cupy", "auto"))
     p_run.add_argument("--no-plot", action="store_true", help="do not write the PNG figure")
+    p_run.add_argument("--force", action="store_true",
+                       help="replace an existing OUT (or figure) that is not a result of this run")
     p_run.add_argument("--quiet", action="store_true", help="no progress bar or messages")
     p_run.add_argument("--debug", action="store_true", help="show tracebacks")
     p_run.set_defaults(func=_cmd_run)
@@ -188,6 +250,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_plot = sub.add_parser("plot", help="plot a result file")
     p_plot.add_argument("result")
     p_plot.add_argument("--out", help="figure path (default: RESULT.png)")
+    p_plot.add_argument("--force", action="store_true", help="replace an existing file that is not an "
+                                                             "engramsim figure")
     p_plot.add_argument("--debug", action="store_true", help="show tracebacks")
     p_plot.set_defaults(func=_cmd_plot)
     return parser
@@ -202,10 +266,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("engramsim: interrupted; finished points are kept and a re-run resumes", file=sys.stderr)
         return 130
+    except MemoryError:
+        if args.debug:
+            raise
+        print("engramsim: error: out of memory; use smaller sizes or fewer points", file=sys.stderr)
+        return 2
     except Exception as exc:
         if args.debug:
             raise
-        print(f"engramsim: error: {exc}", file=sys.stderr)
+        message = " ".join(str(exc).split()) or type(exc).__name__
+        print(f"engramsim: error: {message}", file=sys.stderr)
         return 2
 
 

@@ -6,10 +6,15 @@ assembles an :class:`xarray.Dataset`: swept parameters become dimensions with
 coordinates (then ``seed``, then any extra dimensions a metric declares), each
 metric a data variable with ``units`` and ``long_name``.
 
-Given an output path, every finished point is written at once (atomically)
-into ``<out>.parts/``; a re-run with the same parameters loads those and
-computes only what is missing, so an interrupted sweep loses at most the
-points that were in flight.
+Given an output path, every finished point is written at once (atomically,
+with fsync) into ``<out>.parts/``; a re-run with the same parameters loads
+those and computes only what is missing, so an interrupted sweep loses at
+most the points that were in flight.  A point's key holds the experiment,
+its parameters, the seed, the package version and the point function's
+qualified name, so a resumed sweep never mixes results of two versions.
+:func:`write_dataset` writes the final file atomically and then removes the
+``.parts`` folder and stray temporary files.  :func:`check_output` says
+whether a path may receive a sweep's result (before anything is computed).
 """
 
 from __future__ import annotations
@@ -28,6 +33,9 @@ from typing import Any
 import numpy as np
 import xarray as xr
 from tqdm.auto import tqdm
+
+from engramsim.errors import ValidationError, ValidationTypeError
+from engramsim.sim.validation import check_bounded, check_seed_list
 
 PointFunction = Callable[[dict[str, Any], int], Mapping[str, Any]]
 
@@ -64,11 +72,60 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def point_key(experiment: str, params: Mapping[str, Any], seed: int) -> str:
-    """A stable file name for one (parameters, seed) point."""
-    text = json.dumps({"experiment": experiment, "params": _jsonable(dict(params)), "seed": int(seed)},
-                      sort_keys=True)
+def code_path(point: Callable[..., Any]) -> str:
+    """The qualified name ``module:qualname`` of a point function (recorded in keys and results)."""
+    return f"{getattr(point, '__module__', '?')}:{getattr(point, '__qualname__', type(point).__name__)}"
+
+
+def point_key(experiment: str, params: Mapping[str, Any], seed: int, *, version: str | None = None,
+              code: str = "") -> str:
+    """A stable file name for one (parameters, seed) point.
+
+    The key also holds the package ``version`` (default: the installed one)
+    and the point function's ``code`` path, so that points computed by
+    another version or another function are never reused.
+    """
+    if version is None:
+        from engramsim import __version__ as version
+    text = json.dumps({"experiment": experiment, "params": _jsonable(dict(params)), "seed": int(seed),
+                       "version": version, "code": code}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _fsync_directory(directory: Path) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:  # pragma: no cover - platforms without directory handles
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # pragma: no cover
+        pass
+    finally:
+        os.close(fd)
+
+
+def _atomic_write(path: Path, write: Callable[[str], None], prefix: str) -> None:
+    """Write ``path`` through ``write(tmp)``: temporary file, fsync, usual permissions, rename, fsync dir."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=".tmp")
+    os.close(fd)
+    try:
+        write(tmp)
+        with open(tmp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes owner-only files
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+    _fsync_directory(path.parent)
 
 
 class PartStore:
@@ -93,16 +150,22 @@ class PartStore:
             return None
 
     def save(self, key: str, metrics: Mapping[str, Any]) -> None:
-        """Write ``metrics`` under ``key``: to a temporary file first, then renamed."""
-        fd, tmp = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as handle:
+        """Write ``metrics`` under ``key``: to a temporary file first (fsynced), then renamed."""
+        def write(tmp: str) -> None:
+            with open(tmp, "wb") as handle:
                 np.savez(handle, **{k: np.asarray(v) for k, v in metrics.items()})
-            os.replace(tmp, self.path(key))
-        except BaseException:
-            if os.path.exists(tmp):
-                os.remove(tmp)
-            raise
+
+        _atomic_write(self.path(key), write, prefix=".part-")
+
+    def remove(self) -> None:
+        """Delete the stored points and temporary files, then the folder if nothing else is in it."""
+        for pattern in ("*.npz", ".part-*.tmp", "*.tmp"):
+            for path in self.directory.glob(pattern):
+                path.unlink(missing_ok=True)
+        try:
+            self.directory.rmdir()
+        except OSError:
+            pass  # a file the engine did not write: leave the folder
 
 
 def _call(point: PointFunction, params: dict[str, Any], seed: int) -> dict[str, np.ndarray]:
@@ -110,28 +173,34 @@ def _call(point: PointFunction, params: dict[str, Any], seed: int) -> dict[str, 
 
 
 def _check_grid(grid: Mapping[str, Sequence[Any]]) -> dict[str, list[Any]]:
+    if not isinstance(grid, Mapping):
+        raise ValidationTypeError(f"grid must be a mapping of parameter -> list of values, got {type(grid).__name__}")
     checked = {}
     for name, values in grid.items():
         if isinstance(values, (str, bytes)) or not isinstance(values, Sequence) and not isinstance(values, np.ndarray):
-            raise TypeError(f"grid[{name!r}] must be a list of values, got {type(values).__name__} {values!r}")
+            raise ValidationTypeError(f"grid[{name!r}] must be a list of values, got {type(values).__name__} {values!r}")
+        check_bounded(len(values), f"the number of values of grid[{name!r}]", "max_points")
         values = [_jsonable(v) for v in values]
         if not values:
-            raise ValueError(f"grid[{name!r}] must hold at least one value, got an empty list")
+            raise ValidationError(f"grid[{name!r}] must hold at least one value, got an empty list")
         if len(set(map(repr, values))) != len(values):
-            raise ValueError(f"grid[{name!r}] holds repeated values: {values}")
+            raise ValidationError(f"grid[{name!r}] holds repeated values: {values}")
         checked[name] = values
     return checked
 
 
 def _check_seeds(seeds: int | Sequence[int]) -> list[int]:
-    if isinstance(seeds, (int, np.integer)) and not isinstance(seeds, bool):
-        if seeds < 1:
-            raise ValueError(f"seeds must be >= 1 (a number of seeds) or a list of seeds, got {seeds}")
-        return list(range(int(seeds)))
-    values = [int(s) for s in seeds]
-    if not values or any(s < 0 for s in values) or len(set(values)) != len(values):
-        raise ValueError(f"seeds must be distinct non-negative integers, got {list(seeds)}")
-    return values
+    if isinstance(seeds, (int, np.integer)) and not isinstance(seeds, bool) and seeds < 1:
+        raise ValidationError(f"seeds must be >= 1 (a number of seeds) or a list of seeds, got {seeds}")
+    return check_seed_list(seeds, "seeds")
+
+
+def count_points(grid: Mapping[str, Sequence[Any]], seeds: int | Sequence[int]) -> int:
+    """Check ``grid`` and ``seeds`` and the number of points (bounded by ``max_points``); return it."""
+    sizes = [len(v) for v in _check_grid(grid).values()]
+    total = int(np.prod(sizes, dtype=object)) * len(_check_seeds(seeds))
+    shape = " x ".join(map(str, sizes + [len(_check_seeds(seeds))]))
+    return check_bounded(total, f"the number of points ({shape} grid values x seeds)", "max_points")
 
 
 def run_sweep(
@@ -189,12 +258,15 @@ def run_sweep(
 
     grid = _check_grid(grid)
     seed_list = _check_seeds(seeds)
+    count_points(grid, seed_list)
     fixed = dict(fixed or {})
     overlap = set(grid) & set(fixed)
     if overlap:
-        raise ValueError(f"parameters {sorted(overlap)} are both swept and fixed")
-    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
-        raise ValueError(f"workers must be a positive integer, got {workers!r}")
+        raise ValidationError(f"parameters {sorted(overlap)} are both swept and fixed")
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, (int, np.integer))
+                                or workers < 1):
+        raise ValidationError(f"workers must be a positive integer, got {workers!r}")
+    code = code_path(point)
     store = PartStore(f"{os.fspath(out)}.parts") if out is not None else None
     start = _now()
 
@@ -204,7 +276,8 @@ def run_sweep(
         params = dict(fixed)
         params.update({n: grid[n][i] for n, i in zip(names, index)})
         for s_i, seed in enumerate(seed_list):
-            tasks.append((index + (s_i,), params, seed, point_key(name, params, seed)))
+            tasks.append((index + (s_i,), params, seed, point_key(name, params, seed, version=__version__,
+                                                                      code=code)))
 
     results: dict[tuple[int, ...], dict[str, np.ndarray]] = {}
     todo = []
@@ -247,6 +320,7 @@ def run_sweep(
         "swept": json.dumps(grid),
         "points_resumed": len(tasks) - len(todo),
         "points_computed": len(todo),
+        "code": code,
     })
     ds.attrs.update(attrs or {})
     return ds
@@ -297,16 +371,124 @@ def _assemble(results, grid, seed_list, metrics) -> xr.Dataset:
 
 
 def write_dataset(ds: xr.Dataset, path: str | os.PathLike) -> Path:
-    """Write ``ds`` to netCDF atomically (temporary file, then rename)."""
+    """Write ``ds`` to netCDF atomically (temporary file, fsync, rename), with the usual permissions.
+
+    After a successful write the sweep's ``<path>.parts`` folder (if any)
+    and temporary files of earlier interrupted writes are removed; on
+    failure they are kept, so a re-run resumes.
+    """
     path = Path(path)
+    if path.is_dir():
+        raise ValidationError(f"out must be a file path, got the directory {os.fspath(path)!r}")
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".nc.tmp")
-    os.close(fd)
-    try:
-        ds.to_netcdf(tmp, engine="h5netcdf", invalid_netcdf=False)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    prefix = f".{path.name}."
+    _atomic_write(path, lambda tmp: ds.to_netcdf(tmp, engine="h5netcdf", invalid_netcdf=False), prefix)
+    for stray in path.parent.glob(f"{prefix}*.tmp"):
+        stray.unlink(missing_ok=True)
+    parts = Path(f"{os.fspath(path)}.parts")
+    if parts.is_dir():
+        PartStore(parts).remove()
     return path
+
+
+# ------------------------------------------------------------------ output files
+#: global attributes that identify a sweep's result: same values, same result
+IDENTITY_ATTRS = ("experiment", "parameters", "swept", "seeds", "engramsim_version", "code")
+
+
+_IDENTITY_WORDS = {"experiment": "experiment", "parameters": "fixed parameters", "swept": "swept values",
+                   "seeds": "seeds", "engramsim_version": "package version", "code": "point function"}
+
+
+def sweep_identity(point: PointFunction, name: str, grid: Mapping[str, Sequence[Any]],
+                   fixed: Mapping[str, Any] | None, seeds: int | Sequence[int]) -> dict[str, Any]:
+    """The identifying attributes the Dataset of this sweep will carry (see :data:`IDENTITY_ATTRS`)."""
+    from engramsim import __version__
+
+    return {"experiment": name, "parameters": json.dumps(_jsonable(dict(fixed or {})), sort_keys=True),
+            "swept": json.dumps(_check_grid(grid)), "seeds": _check_seeds(seeds),
+            "engramsim_version": __version__, "code": code_path(point)}
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, (list, tuple, np.ndarray)) or isinstance(b, (list, tuple, np.ndarray)):
+        return np.atleast_1d(np.asarray(a)).tolist() == np.atleast_1d(np.asarray(b)).tolist()
+    return a == b
+
+
+def read_result(path: str | os.PathLike) -> xr.Dataset:
+    """Load an engramsim result file; a clear one-line error for anything else."""
+    path = Path(path)
+    if not path.exists():
+        raise ValidationError(f"no such file: {os.fspath(path)}")
+    if path.is_dir():
+        raise ValidationError(f"{os.fspath(path)} is a directory, not an engramsim result file")
+    try:
+        with xr.open_dataset(path, engine="h5netcdf") as ds:
+            ds = ds.load()
+    except Exception:
+        raise ValidationError(f"{os.fspath(path)} is not an engramsim result (not a netCDF4/HDF5 file)") from None
+    if "experiment" not in ds.attrs or "engramsim_version" not in ds.attrs:
+        raise ValidationError(f"{os.fspath(path)} is a netCDF file but not an engramsim result "
+                              "(no 'experiment' and 'engramsim_version' attributes)")
+    return ds
+
+
+def check_output(path: str | os.PathLike, identity: Mapping[str, Any] | None = None, *,
+                 force: bool = False) -> xr.Dataset | None:
+    """Check, before computing, that ``path`` may receive a result.
+
+    Parameters
+    ----------
+    path
+        The result file to write.
+    identity
+        :func:`sweep_identity` of the planned sweep.
+    force
+        Allow replacing a file that is not a result of the same sweep.
+
+    Returns
+    -------
+    xarray.Dataset or None
+        The finished result already at ``path`` when it is a result of the
+        same sweep (same experiment, parameters, seeds, version and code),
+        else None.
+
+    Raises
+    ------
+    ValidationError
+        ``path`` is a directory or cannot be created; or it exists and is not
+        a result of the same sweep, and ``force`` is False.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise ValidationError(f"out must be a file path, got the directory {os.fspath(path)!r}")
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise ValidationError(f"cannot create {os.fspath(path)!r}: {os.fspath(parent)!r} is not a directory")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise ValidationError(f"cannot write {os.fspath(path)!r}: the directory {os.fspath(parent)!r} "
+                              "is not writable")
+    if not path.exists():
+        return None
+    try:
+        existing = read_result(path)
+    except ValidationError as exc:
+        if force:
+            return None
+        raise ValidationError(f"refusing to replace {os.fspath(path)}: {exc}; choose another path or pass "
+                              "--force (force=True)") from None
+    if identity is not None:
+        differ = [_IDENTITY_WORDS[k] for k in IDENTITY_ATTRS if not _same(existing.attrs.get(k), identity[k])]
+        if not differ:
+            return existing
+        if force:
+            return None
+        raise ValidationError(
+            f"refusing to replace {os.fspath(path)}: it holds a result of {existing.attrs.get('experiment')!r} "
+            f"with other {', '.join(differ)} than this run; choose another path or pass --force (force=True)")
+    if force:
+        return None
+    raise ValidationError(f"refusing to replace the result {os.fspath(path)}; pass --force (force=True)")

@@ -9,7 +9,11 @@ memory.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+import math
+import os
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 import numpy as np
@@ -22,9 +26,13 @@ def _describe(array: np.ndarray) -> str:
 
 
 def check_int(value: Any, name: str, minimum: int | None = None, maximum: int | None = None) -> int:
-    """Return ``value`` as an int, checking its type and range."""
+    """Return ``value`` as an int, checking its type and range.
+
+    Integral floats (``3.0``) are accepted; booleans, strings, fractional,
+    NaN and infinite values are refused.
+    """
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        if isinstance(value, (float, np.floating)) and math.isfinite(value) and float(value).is_integer():
             value = int(value)
         else:
             raise ValidationTypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
@@ -140,3 +148,155 @@ def check_alphabet_array(
             f"found {', '.join(repr(float(v)) for v in found)} ({int(bad.sum())} entries)"
         )
     return arr.astype(dtype)
+
+
+def check_bool(value: Any, name: str) -> bool:
+    """Return ``value`` as a bool: only ``True``/``False`` (or NumPy booleans) are accepted.
+
+    A string such as ``"false"`` or ``"no"`` is refused rather than taken as
+    true; the command line converts the words ``true``/``false`` itself.
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValidationTypeError(f"{name} must be True or False, got {type(value).__name__} {value!r}")
+    return bool(value)
+
+
+# ----------------------------------------------------------------- bounds
+@dataclass(frozen=True)
+class Limits:
+    """Upper bounds checked before any allocation or long loop.
+
+    Attributes
+    ----------
+    max_elements
+        Elements of one array a call allocates (``2**28``: 2 GiB of float64).
+    max_trials
+        Monte Carlo trials of one call.
+    max_steps
+        Time steps, sweeps or iterations of one call.
+    max_points
+        Points (grid points times seeds) of one sweep.
+
+    Each bound can be lifted for a block of code with :func:`set_limits`
+    or for a whole process (and its Dask workers) with the environment
+    variable ``ENGRAMSIM_<NAME>`` (for example ``ENGRAMSIM_MAX_ELEMENTS``).
+    """
+
+    max_elements: int = 2**28
+    max_trials: int = 10**9
+    max_steps: int = 10**8
+    max_points: int = 10**5
+
+
+def _limits_from_environment() -> Limits:
+    values = {}
+    for f in fields(Limits):
+        text = os.environ.get(f"ENGRAMSIM_{f.name.upper()}")
+        if text is not None:
+            try:
+                values[f.name] = int(float(text))
+            except ValueError:
+                raise ValidationError(f"environment variable ENGRAMSIM_{f.name.upper()} must be an "
+                                      f"integer, got {text!r}") from None
+    return Limits(**values)
+
+
+_LIMITS: list[Limits] = []
+
+
+def limits() -> Limits:
+    """The bounds in force now (see :class:`Limits`)."""
+    if not _LIMITS:
+        _LIMITS.append(_limits_from_environment())
+    return _LIMITS[-1]
+
+
+@contextlib.contextmanager
+def set_limits(**bounds: int) -> Iterator[Limits]:
+    """Lift (or lower) bounds of :class:`Limits` inside a ``with`` block.
+
+    >>> from engramsim.sim.validation import limits, set_limits
+    >>> with set_limits(max_elements=2**32):
+    ...     limits().max_elements
+    4294967296
+    """
+    known = {f.name for f in fields(Limits)}
+    for key, value in bounds.items():
+        if key not in known:
+            raise ValidationError(f"unknown bound {key!r}; bounds: {', '.join(sorted(known))}")
+        check_int(value, key, minimum=1)
+    new = replace(limits(), **{k: int(v) for k, v in bounds.items()})
+    _LIMITS.append(new)
+    try:
+        yield new
+    finally:
+        _LIMITS.remove(new)
+
+
+def _how_to_lift(bound: str) -> str:
+    return (f"lift it with `with engramsim.sim.validation.set_limits({bound}=...)` "
+            f"or the environment variable ENGRAMSIM_{bound.upper()}")
+
+
+def check_bounded(value: int, what: str, bound: str) -> int:
+    """Check ``value`` (a size, count or product already computed) against bound ``bound``.
+
+    Parameters
+    ----------
+    value
+        The quantity, e.g. ``n_neurons**2`` or ``trials``.
+    what
+        How to name it in the message, e.g. ``"n_neurons * n_neurons"``.
+    bound
+        A field of :class:`Limits`: ``"max_elements"``, ``"max_trials"``,
+        ``"max_steps"`` or ``"max_points"``.
+    """
+    limit = getattr(limits(), bound)
+    if value > limit:
+        raise ValidationError(f"{what} = {value} exceeds the bound {bound} = {limit}; {_how_to_lift(bound)}")
+    return value
+
+
+def check_elements(name: str, *sizes: int) -> int:
+    """Check that an array of shape ``sizes`` stays within ``max_elements``; return its size.
+
+    ``name`` describes the product, e.g. ``"n_neurons * n_neurons"``.  The
+    product is computed in Python integers, so it never overflows.
+    """
+    return check_bounded(math.prod(int(s) for s in sizes), name, "max_elements")
+
+
+def check_count(value: Any, name: str, bound: str, minimum: int = 1) -> int:
+    """Return ``value`` as an int ``>= minimum`` and within bound ``bound`` of :class:`Limits`."""
+    value = check_int(value, name, minimum=minimum)
+    limit = getattr(limits(), bound)
+    if value > limit:
+        raise ValidationError(f"{name} must be <= {limit} (the bound {bound}), got {value}; "
+                              f"{_how_to_lift(bound)}")
+    return value
+
+
+def check_seed_list(seeds: Any, name: str = "seeds") -> list[int]:
+    """Seeds of a sweep: a number ``K >= 1`` (seeds ``0 .. K-1``) or a list of distinct seeds.
+
+    Seeds must be integers (integral floats accepted) in ``[0, 2**63 - 1]``;
+    a string, fractional values, repeats and an empty list are refused, and
+    ``K`` is bounded by ``max_points``.
+    """
+    if isinstance(seeds, (str, bytes)) or isinstance(seeds, Mapping):
+        raise ValidationTypeError(f"{name} must be a number of seeds or a list of integer seeds, "
+                                  f"got {type(seeds).__name__} {seeds!r}")
+    if isinstance(seeds, (int, np.integer, float, np.floating, bool, np.bool_)):
+        return list(range(check_count(seeds, name, "max_points")))
+    try:
+        items = list(seeds)
+    except TypeError:
+        raise ValidationTypeError(f"{name} must be a number of seeds or a list of integer seeds, "
+                                  f"got {type(seeds).__name__} {seeds!r}") from None
+    if not items:
+        raise ValidationError(f"{name} must hold at least one seed, got an empty list")
+    values = [check_int(s, f"{name}[{i}]", minimum=0, maximum=2**63 - 1) for i, s in enumerate(items)]
+    if len(set(values)) != len(values):
+        raise ValidationError(f"{name} must be distinct, got {values}")
+    check_bounded(len(values), f"the number of {name}", "max_points")
+    return values
