@@ -65,27 +65,43 @@ Conventions of the engine (where the sPyNNaker semantics above leave a choice):
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from engramsim.sim.validation import check_float, check_real_array
+from engramsim.errors import ValidationError
+from engramsim.sim.validation import check_choice, check_float, check_real_array
+
+
+#: the named timing conventions of the pair rule (see the module docstring)
+CONVENTIONS = ("spynnaker7", "arrival")
 
 
 @dataclass(frozen=True)
 class SpikePairRule:
-    """Timing dependence (PyNN's name): time constants in ms, amplitudes dimensionless."""
+    """Timing dependence (PyNN's name): time constants in ms, amplitudes, and the timing convention.
+
+    ``convention="spynnaker7"``: amplitudes in the weight's unit (nA), lags
+    ``t_post + delay - t_pre``, depression at lag zero (see
+    :func:`spynnaker7_synapse_history`).  ``convention="arrival"``:
+    amplitudes dimensionless (multiplied by ``w_max``), lags from the
+    presynaptic arrival, nothing at lag zero (see
+    :func:`stdp_synapse_history`).
+    """
 
     tau_plus: float = 20.0
     tau_minus: float = 20.0
     A_plus: float = 0.01  # noqa: N815 (PyNN's name)
     A_minus: float = 0.01  # noqa: N815
+    convention: str = "arrival"
 
     def __post_init__(self):
         check_float(self.tau_plus, "tau_plus", 0.0, strict_minimum=True)
         check_float(self.tau_minus, "tau_minus", 0.0, strict_minimum=True)
         check_float(self.A_plus, "A_plus", 0.0)
         check_float(self.A_minus, "A_minus", 0.0)
+        check_choice(self.convention, "convention", CONVENTIONS)
 
 
 @dataclass(frozen=True)
@@ -163,6 +179,116 @@ def stdp_synapse_history(pre_times, post_times, w0: float, delay: float, timing:
     return out
 
 
+def _ticks(times, name: str, dt: float) -> np.ndarray:
+    """Spike times (ms) as strictly increasing whole steps of ``dt``."""
+    arr = check_real_array(times, name, ndim=1, allow_empty=True)
+    steps = np.rint(arr / dt)
+    off = np.abs(arr / dt - steps) > 1e-9 * np.maximum(1.0, np.abs(arr / dt))
+    if np.any(off):
+        raise ValidationError(f"{name} must be whole multiples of dt = {dt} ms, got {float(arr[off][0])} ms")
+    if np.any(np.diff(steps) <= 0):
+        raise ValidationError(f"{name} must be strictly increasing (one spike per cell per step), got "
+                              f"{arr.tolist()[:8]}{' ...' if arr.size > 8 else ''}")
+    return steps.astype(np.int64)
+
+
+def spynnaker7_decay(lag_steps: int, dt: float, tau: float) -> float:
+    """``exp(-(lag_steps * dt) / tau)`` through ``math.exp``: the one expression the rule and the engine share."""
+    return math.exp(-(float(lag_steps) * dt) / tau)
+
+
+def spynnaker7_synapse_history(pre_times, post_times, w0: float, delay: float, timing: SpikePairRule,
+                               weights: AdditiveWeightDependence, dt: float = 1.0,
+                               until: float | None = None) -> np.ndarray | tuple[np.ndarray, float]:
+    """Weights one synapse carries at its presynaptic spikes under sPyNNaker 7's pair rule.
+
+    A literal transcription of the rule that reproduces the CA3 memory's
+    published spike tables (``convention="spynnaker7"``).  Time is in steps
+    of ``dt``; the whole delay ``d`` (steps) is dendritic, so a
+    postsynaptic spike at step ``p`` is stamped ``p + d``.  State: the
+    presynaptic cell's last spike ``L`` (none at first) and trace ``r``
+    (``r <- r e^{-(t-L) dt/tau_plus} + 1`` at each of its spikes); each
+    postsynaptic spike ``p`` has a trace ``o(p) = o(p_prev) e^{-(p - p_prev)
+    dt/tau_minus} + 1``.  At a presynaptic spike at step ``t``, with ``L`` and
+    ``r`` still those of the previous spike:
+
+    1. potentiation: for each postsynaptic spike ``p`` with ``L < p + d <= t``,
+       in time order, ``w <- min(w + A_plus * r * e^{-(p+d-L) dt/tau_plus}, w_max)``
+       (nothing before the first presynaptic spike);
+    2. depression: for the latest ``p*`` with ``p* + d <= t`` (equality
+       included), ``w <- max(w - A_minus * o(p*) * e^{-(t-p*-d) dt/tau_minus}, w_min)``;
+    3. ``r`` and ``L`` are updated;
+    4. the spike carries the new ``w``.
+
+    ``A_plus`` and ``A_minus`` are in the weight's unit (not multiplied by ``w_max``).
+
+    Parameters
+    ----------
+    pre_times, post_times
+        Spike times (ms) of the presynaptic and postsynaptic cell: strictly
+        increasing whole multiples of ``dt``.
+    w0
+        Initial weight, inside ``[w_min, w_max]``.
+    delay
+        The synapse's delay (ms), a whole number (>= 1) of steps.
+    timing, weights
+        The rule's parameters (``timing.convention`` is not consulted).
+    dt
+        Time step (ms).
+    until
+        If given (ms, a whole number of steps), also return the weight at
+        that time with the potentiation of every postsynaptic spike with
+        ``L < p + d <= until`` applied (what the engine reports with the
+        pending changes included after running ``until`` ms).
+
+    Returns
+    -------
+    carried : ndarray
+        The weight carried by each presynaptic spike.
+    w_now : float
+        Only with ``until``.
+    """
+    dt = check_float(dt, "dt", 0.0, strict_minimum=True)
+    pre = _ticks(pre_times, "pre_times", dt)
+    post = _ticks(post_times, "post_times", dt)
+    d_f = check_float(delay, "delay", dt) / dt
+    if abs(d_f - round(d_f)) > 1e-9 * d_f:
+        raise ValidationError(f"delay must be a whole number of steps of dt = {dt} ms, got {delay} ms")
+    d = int(round(d_f))
+    w = check_float(w0, "w0", weights.w_min, weights.w_max)
+    a_plus, a_minus = float(timing.A_plus), float(timing.A_minus)
+    tau_p, tau_m = float(timing.tau_plus), float(timing.tau_minus)
+    w_min, w_max = float(weights.w_min), float(weights.w_max)
+    o = np.empty(post.size)
+    for k in range(post.size):
+        o[k] = 1.0 if k == 0 else o[k - 1] * spynnaker7_decay(post[k] - post[k - 1], dt, tau_m) + 1.0
+    last, r = -1, 0.0
+    carried = np.empty(pre.size)
+    has_last = False
+    for n, t in enumerate(pre.tolist()):
+        if has_last:
+            w = _potentiate(w, post, d, last, t, r, a_plus, tau_p, w_max, dt)
+        k = int(np.searchsorted(post, t - d, side="right")) - 1  # latest p with p + d <= t
+        if k >= 0:
+            w = max(w - a_minus * o[k] * spynnaker7_decay(t - post[k] - d, dt, tau_m), w_min)
+        r = r * spynnaker7_decay(t - last, dt, tau_p) + 1.0 if has_last else 1.0
+        last, has_last = t, True
+        carried[n] = w
+    if until is None:
+        return carried
+    end = _ticks([until], "until", dt)[0]
+    if has_last:
+        w = _potentiate(w, post, d, last, end, r, a_plus, tau_p, w_max, dt)
+    return carried, w
+
+
+def _potentiate(w, post, d, last, t, r, a_plus, tau_p, w_max, dt) -> float:
+    """Apply, in time order, the potentiation of every postsynaptic spike ``p`` with ``last < p + d <= t``."""
+    for p in post[(post + d > last) & (post + d <= t)].tolist():
+        w = min(w + a_plus * r * spynnaker7_decay(p + d - last, dt, tau_p), w_max)
+    return w
+
+
 class STDPMechanism:
     """A plastic synapse type (PyNN's name): pair STDP with additive weight dependence.
 
@@ -204,18 +330,21 @@ class STDPMechanism:
         self.delay = None if delay is None else check_float(delay, "delay", 0.0, strict_minimum=True)
 
     def pair_stdp_parameters(self) -> dict[str, float]:
-        """The numbers the spiking engine needs: time constants (ms), amplitudes times ``w_max``, bounds.
+        """The numbers the spiking engine needs: time constants (ms), amplitudes, bounds, convention.
 
         Returns
         -------
         dict
-            ``tau_plus``, ``tau_minus``, ``amp_plus = A_plus * w_max``,
-            ``amp_minus = A_minus * w_max``, ``w_min``, ``w_max``.
+            ``tau_plus``, ``tau_minus``, ``amp_plus``, ``amp_minus`` (in the
+            weight's unit: ``A_plus`` and ``A_minus`` as given under the
+            ``"spynnaker7"`` convention, times ``w_max`` under ``"arrival"``),
+            ``w_min``, ``w_max`` and ``convention``.
         """
         t, w = self.timing_dependence, self.weight_dependence
+        scale = float(w.w_max) if t.convention == "arrival" else 1.0
         return {"tau_plus": float(t.tau_plus), "tau_minus": float(t.tau_minus),
-                "amp_plus": float(t.A_plus) * float(w.w_max), "amp_minus": float(t.A_minus) * float(w.w_max),
-                "w_min": float(w.w_min), "w_max": float(w.w_max)}
+                "amp_plus": float(t.A_plus) * scale, "amp_minus": float(t.A_minus) * scale,
+                "w_min": float(w.w_min), "w_max": float(w.w_max), "convention": t.convention}
 
     def __repr__(self) -> str:
         return (f"STDPMechanism(timing_dependence={self.timing_dependence!r}, "
