@@ -31,9 +31,9 @@ def time_per_item(backend: str, n_stored: int, seed: int = 0) -> tuple[float, fl
     """Seconds per learned and per recognised input, after ``n_stored`` items."""
     rng = np.random.default_rng(seed)
     mac = SparseyMac(N_INPUTS, Q, K, backend=backend, seed=seed)
-    mac.learn(random_sparse_inputs(2, N_INPUTS, N_ACTIVE, rng))          # warm-up / compile
+    mac.store(random_sparse_inputs(2, N_INPUTS, N_ACTIVE, rng))          # warm-up / compile
     if n_stored:
-        mac.learn(random_sparse_inputs(n_stored, N_INPUTS, N_ACTIVE, rng))
+        mac.store(random_sparse_inputs(n_stored, N_INPUTS, N_ACTIVE, rng))
     probes = random_sparse_inputs(PROBES, N_INPUTS, N_ACTIVE, rng)
     start = time.perf_counter()
     for row in probes:
@@ -41,7 +41,7 @@ def time_per_item(backend: str, n_stored: int, seed: int = 0) -> tuple[float, fl
     recognise = (time.perf_counter() - start) / PROBES
     start = time.perf_counter()
     for row in probes:
-        mac.learn(row)
+        mac.store(row)
     learn = (time.perf_counter() - start) / PROBES
     return learn, recognise
 

@@ -35,7 +35,7 @@ def separated_patterns(n_patterns=4, width=4, n_inputs=20):
 def test_reference_scenario(backend, preset):
     x = separated_patterns()
     mac = SparseyMac(20, n_modules=5, cells_per_module=8, csa=preset, backend=backend, seed=3)
-    codes = mac.learn(x)
+    codes = mac.store(x).codes
     # 1. distinct inputs get distinct codes
     assert len({tuple(c) for c in codes}) == 4
     # 2. each learned input reactivates exactly its own code (argmax-V readout)
@@ -52,7 +52,7 @@ def test_reference_scenario(backend, preset):
 def test_first_novel_codes_are_not_all_first_cells():
     # the pitfall of argmax with zero weights: learning must sample
     mac = SparseyMac(20, 5, 8, backend="numpy", seed=0)
-    codes = mac.learn(separated_patterns())
+    codes = mac.store(separated_patterns()).codes
     assert codes.max() > 0 and len({tuple(c) for c in codes}) == 4
 
 
@@ -64,7 +64,7 @@ def test_similarity_is_preserved_monotonically_and_matches_theory():
     learn, recognise = [], []
     for seed in range(2):
         mac = SparseyMac(200, 10, 8, backend="numba", seed=seed)
-        code = mac.learn(base)[0]
+        code = mac.store(base).codes[0]
         lr, rr = [], []
         for s in levels:
             variants = overlapping_variants(base[0], s, 400, rng)
@@ -92,7 +92,7 @@ def test_similarity_is_preserved_at_digit_patch_density():
         rng = np.random.default_rng(seed)
         patch = (rng.random(16) < 0.3).astype(np.uint8)
         mac = SparseyMac(32, 16, 48, csa=csa, u_exponent=10.0, backend="numba", seed=seed)
-        code = mac.learn(np.stack([patch, 1 - patch], axis=-1).reshape(1, 32))[0]
+        code = mac.store(np.stack([patch, 1 - patch], axis=-1).reshape(1, 32)).codes[0]
         for i, d in enumerate(flips):
             variants = np.repeat(patch[None], 200, axis=0)
             for row in variants:
@@ -111,7 +111,7 @@ def test_single_trial_sets_exactly_the_coactive_weights():
     x = random_sparse_inputs(3, 50, 8, np.random.default_rng(1))
     mac = SparseyMac(50, 6, 5, backend="numba", seed=0).store(x[:2])
     before = mac.weights.copy()
-    code = mac.learn(x[2])[0]
+    code = mac.store(x[2]).codes[-1]
     cells = np.flatnonzero(codes_to_binary(code, 5))
     expected = before.copy()
     expected[np.ix_(np.flatnonzero(x[2]), cells)] = 1
@@ -125,7 +125,7 @@ def test_freezing_stops_learning_on_saturated_inputs():
     for row in x:
         frozen = mac.frozen.copy()
         before = mac.weights[frozen].copy()
-        mac.learn(row)
+        mac.store(row)
         np.testing.assert_array_equal(mac.weights[frozen], before)
     assert mac.frozen[:3].all()
     assert np.all(bundle_saturation(mac.weights)[mac.frozen] > 0.5)
@@ -143,15 +143,15 @@ def test_frozen_mac_learns_with_the_recognition_readout():
         if mac.frozen[active].all():
             v, _, _ = mac._familiarity(row[None], None)
             weights = mac.weights.copy()
-            code = mac.learn(row)[0]
+            code = mac.store(row).codes[-1]
             best = v[0].max(axis=1)
             assert np.all(v[0][np.arange(6), code] == best)  # an argmax-V cell in every CM
             np.testing.assert_array_equal(mac.weights, weights)
             checked += 1
         else:
-            mac.learn(row)
+            mac.store(row)
     assert checked > 10
-    plain.learn(x)
+    plain.store(x)
     assert plain.frozen_argmax is None
     with pytest.raises(ValueError, match="frozen_argmax must be <= 1"):
         SparseyMac(12, 6, 4, frozen_argmax=1.5)
@@ -212,14 +212,14 @@ def test_custom_strategies_match_the_fused_kernel(eta, mu):
     fused = SparseyMac(60, 6, 8, csa=CSA(eta, mu), backend="numba", seed=5)
     custom = SparseyMac(60, 6, 8, csa=CSA(_Wrapped(eta), _Wrapped(mu)), backend="numba", seed=5)
     assert fused._fused and not custom._fused
-    np.testing.assert_array_equal(fused.learn(x), custom.learn(x))
+    np.testing.assert_array_equal(fused.store(x).codes, custom.store(x).codes)
 
 
 def test_backends_choose_the_same_codes():
     x = random_sparse_inputs(60, 80, 10, np.random.default_rng(6))
     a = SparseyMac(80, 8, 6, backend="numpy", seed=9)
     b = SparseyMac(80, 8, 6, backend="numba", seed=9)
-    np.testing.assert_array_equal(a.learn(x), b.learn(x))
+    np.testing.assert_array_equal(a.store(x).codes, b.store(x).codes)
     np.testing.assert_array_equal(a.weights, b.weights)
     np.testing.assert_array_equal(a.recall(x).winners, b.recall(x).winners)
 
@@ -307,7 +307,7 @@ def test_learning_rule_alone():
 def test_bad_inputs_are_rejected(bad, error, match):
     mac = SparseyMac(20, 5, 8, backend="numpy", seed=0)
     with pytest.raises(error, match=match):
-        mac.learn(bad)
+        mac.store(bad)
     assert mac.n_patterns == 0 and mac.weights.sum() == 0
 
 
@@ -330,7 +330,7 @@ def test_bad_cues_and_settings_are_rejected():
     with pytest.raises(ValueError, match="learn_readout must be one of"):
         CSA(SparseyCoreExpansivity(), LogisticMu(), learn_readout="max")
     with pytest.raises(ValueError, match="sequences need a mac built with horizontal=True"):
-        mac.learn_sequence(separated_patterns())
+        mac.store_sequence(separated_patterns())
 
 
 def test_inputs_are_not_modified_and_band_gives_empty_codes():
@@ -338,7 +338,7 @@ def test_inputs_are_not_modified_and_band_gives_empty_codes():
     keep = x.copy()
     mac = SparseyMac(20, 5, 8, activation_band=(0.0, 0.25), backend="numpy", seed=0)
     dense = np.ones((1, 20), dtype=np.uint8)
-    codes = mac.learn(np.concatenate([x, dense]))
+    codes = mac.store(np.concatenate([x, dense])).codes
     np.testing.assert_array_equal(x, keep)
     assert np.all(codes[4] == -1) and np.all(codes[:4] >= 0)
     result = mac.recall(dense)
@@ -352,8 +352,8 @@ def test_inputs_are_not_modified_and_band_gives_empty_codes():
 def test_horizontal_input_gives_context_dependent_codes(backend):
     a, b, c, d, e = separated_patterns(5, 4, 20)
     mac = SparseyMac(20, 8, 8, horizontal=True, backend=backend, seed=1)
-    first = mac.learn_sequence([a, b, c])
-    second = mac.learn_sequence([d, b, e])
+    first = mac.store_sequence([a, b, c]).codes
+    second = mac.store_sequence([d, b, e]).codes[3:]
     # B after A and B after D: same input, different codes (near chance overlap)
     assert code_overlap(first[1], second[1]) < 0.5
     np.testing.assert_array_equal(mac.recall_sequence([a, b, c]).winners, first)
@@ -371,13 +371,13 @@ def test_two_level_hierarchy_learns_and_recognises(backend):
     net = Sparsey((6, 6), [SparseyLevel((2, 2), (3, 3), 5, 16), SparseyLevel((1, 1), None, 7, 16)],
                   backend=backend, seed=4)
     assert [len(m) for m in net.macs] == [4, 1] and net.macs[1][0].n_neurons == 4 * 80
-    codes = net.learn(images)
+    codes = net.store(images).codes
     assert codes[0].shape == (4, 4, 5) and codes[1].shape == (4, 1, 7)
     assert np.all(codes[0] >= 0)
     result = net.recall(images)
     np.testing.assert_array_equal(result.winners, codes[1].reshape(4, 7))
     np.testing.assert_allclose(result.familiarity, 1.0)
-    winners, familiarity = net.encode(images)
+    winners, familiarity = result.level_winners, result.level_familiarity
     np.testing.assert_array_equal(winners[0], codes[0])
     np.testing.assert_allclose(familiarity[0], 1.0)
 
@@ -387,9 +387,9 @@ def test_empty_patches_make_inactive_macs():
     image[35] = 1                           # only the bottom-right patch is active
     net = Sparsey((6, 6), [SparseyLevel((2, 2), (3, 3), 5, 6), SparseyLevel((1, 1), None, 7, 6)],
                   backend="numpy", seed=4)
-    codes = net.learn(image)
+    codes = net.store(image).codes
     assert np.all(codes[0][0, :3] == -1) and np.all(codes[0][0, 3] >= 0) and np.all(codes[1] >= 0)
-    _, familiarity = net.encode(image)
+    familiarity = net.recall(image).level_familiarity
     assert np.isnan(familiarity[0][0, :3]).all() and familiarity[0][0, 3] == 1.0
 
 
@@ -408,9 +408,9 @@ def test_hierarchy_fields_channels_and_validation():
     with pytest.raises(ValueError, match="levels must be a non-empty list"):
         Sparsey((4, 4), [])
     with pytest.raises(ValueError, match=r"patterns\[0\] has no active inputs"):
-        Sparsey((4, 4), [SparseyLevel()], backend="numpy").learn(np.zeros((1, 16)))
+        Sparsey((4, 4), [SparseyLevel()], backend="numpy").store(np.zeros((1, 16)))
     with pytest.raises(ValueError, match=r"shape \(P, 16\)"):
-        Sparsey((4, 4), [SparseyLevel()], backend="numpy").learn(np.ones((1, 15)))
+        Sparsey((4, 4), [SparseyLevel()], backend="numpy").store(np.ones((1, 15)))
 
 
 def test_levels_can_set_their_own_csa_and_saturation():
@@ -433,18 +433,18 @@ def test_hierarchy_sequences():
     frames = separated_patterns(4, 4, 16)
     net = Sparsey((4, 4), [SparseyLevel((2, 2), (2, 2), 4, 6), SparseyLevel((1, 1), None, 6, 6)],
                   horizontal=True, backend="numba", seed=2)
-    codes = net.learn_sequence(frames)
+    codes = net.store_sequence(frames).codes
     np.testing.assert_array_equal(net.recall_sequence(frames).winners, codes[1].reshape(4, -1))
 
 
 def test_results_keep_their_stored_codes_while_learning_goes_on():
     x = random_sparse_inputs(40, 30, 5, np.random.default_rng(8))
     mac = SparseyMac(30, 4, 8, backend="numpy", seed=0)
-    mac.learn(x[:3])
+    mac.store(x[:3])
     early = mac.recall(x[:3])
     stored = early.stored_winners.copy()
     for row in x[3:]:                      # one call per item: the buffers grow by doubling
-        mac.learn(row)
+        mac.store(row)
     np.testing.assert_array_equal(early.stored_winners, stored)
     assert mac.n_patterns == 40 and mac.codes.shape == (40, 4)
     np.testing.assert_array_equal(mac.patterns, x)

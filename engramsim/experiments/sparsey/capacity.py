@@ -70,10 +70,11 @@ def capacity_point(params: dict[str, Any], seed: int) -> dict[str, Any]:
     mac = SparseyMac(int(params["n_inputs"]), int(params["n_modules"]), int(params["cells_per_module"]),
                      csa=params["csa"], saturation_threshold=float(params["saturation_threshold"]),
                      backend=params["backend"], seed=seed)
-    mac.learn(items[:2])  # compile and warm up outside the timed region (counted as stored items)
+    mac.store(items[:2])  # compile and warm up outside the timed region (counted as stored items)
     start = time.perf_counter()
-    codes = np.concatenate([mac.codes, mac.learn(items[2:])])
+    mac.store(items[2:])
     learn_time = (time.perf_counter() - start) / max(1, items.shape[0] - 2)
+    codes = mac.codes
     start = time.perf_counter()
     result = mac.recall(items)
     recognize_time = (time.perf_counter() - start) / items.shape[0]

@@ -166,11 +166,11 @@ def digits_point(params: dict[str, Any], seed: int) -> dict[str, Any]:
     inputs = complement_code(images) if bool(params["complement"]) else images
     net = digits_network(params, seed)
     start = time.perf_counter()
-    codes = net.learn(inputs[train])
+    codes = net.store(inputs[train]).codes
     train_time = time.perf_counter() - start
-    test_codes = net.encode(inputs[test])[0]
+    test_codes = net.recall(inputs[test]).level_winners
     reproduce = train[:200]  # how well level 1 reproduces the codes it stored (a subset: time)
-    reproduced = net.encode(inputs[reproduce])[0][0].reshape(reproduce.size, -1)
+    reproduced = net.recall(inputs[reproduce]).level_winners[0].reshape(reproduce.size, -1)
     k1, k2 = int(params["l1_cells"]), int(params["l2_cells"])
     top, top_test = codes[-1].reshape(train.size, -1), test_codes[-1].reshape(test.size, -1)
     l1, l1_test = codes[0].reshape(train.size, -1), test_codes[0].reshape(test.size, -1)

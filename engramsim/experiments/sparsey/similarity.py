@@ -60,7 +60,7 @@ def similarity_point(params: dict[str, Any], seed: int) -> dict[str, Any]:
                                   stream(seed, "inputs"))
     mac = SparseyMac(int(params["n_inputs"]), int(params["n_modules"]), int(params["cells_per_module"]),
                      csa=params["csa"], backend=params["backend"], seed=seed)
-    codes = mac.learn(stored)
+    codes = mac.store(stored).codes
     variants = overlapping_variants(stored[0], float(params["input_overlap"]), int(params["n_variants"]),
                                     stream(seed, "variants"))
     recognised = mac.recall(variants)

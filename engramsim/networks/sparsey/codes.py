@@ -71,11 +71,16 @@ class SparseyRecall(RecallResult):
         Global familiarity G of each cue (NaN where the mac was inactive).
     stored_winners : ndarray of int, shape (P, Q)
         The stored codes the overlaps refer to.
+    level_winners, level_familiarity : lists of ndarray, or None
+        For a :class:`Sparsey` hierarchy, every level's codes, shape
+        (B, n_macs, Q), and each mac's G, shape (B, n_macs); None for one mac.
     """
 
     winners: np.ndarray = field(default=None, repr=False)
     familiarity: np.ndarray = field(default=None, repr=False)
     stored_winners: np.ndarray = field(default=None, repr=False)
+    level_winners: list[np.ndarray] | None = field(default=None, repr=False)
+    level_familiarity: list[np.ndarray] | None = field(default=None, repr=False)
 
     @property
     def overlaps(self) -> np.ndarray:

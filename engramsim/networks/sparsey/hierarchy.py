@@ -105,10 +105,12 @@ class Sparsey(AssociativeMemory):
     >>> net = Sparsey((8, 8), [SparseyLevel((3, 3), (4, 4), 6, 8), SparseyLevel((1, 1), None, 8, 8)],
     ...               backend="numpy", seed=0)
     >>> images = (np.random.default_rng(0).random((5, 64)) < 0.3).astype(np.uint8)
-    >>> codes = net.learn(images)[-1]          # top-level codes, shape (5, 1, 8)
+    >>> codes = net.store(images).codes[-1]    # top-level codes, shape (5, 1, 8)
     >>> bool((net.recall(images).winners == codes.reshape(5, -1)).all())
     True
     """
+
+    KERNELS = ("csa_familiarity", "csa_choose", "csa_sample")
 
     pattern_alphabet = (0, 1)
     state_alphabet = (0, 1)
@@ -131,9 +133,10 @@ class Sparsey(AssociativeMemory):
     ):
         shape = _pair(input_shape, "input_shape")
         self.channels = check_int(channels, "channels", minimum=1)
-        super().__init__(max(shape[0] * shape[1] * self.channels, 2), backend=backend, seed=seed)
-        self.n_neurons = shape[0] * shape[1] * self.channels
-        self._patterns = np.zeros((0, self.n_neurons), dtype=np.int8)
+        if shape[0] * shape[1] * self.channels < 2:
+            raise ValueError(f"input_shape {shape} with channels={self.channels} gives "
+                             f"{shape[0] * shape[1] * self.channels} input unit; a Sparsey needs at least 2")
+        super().__init__(shape[0] * shape[1] * self.channels, backend=backend, seed=seed)
         self.input_shape = shape
         if not isinstance(levels, (list, tuple)) or not levels:
             raise ValueError(f"levels must be a non-empty list of SparseyLevel, got {levels!r}")
@@ -162,6 +165,9 @@ class Sparsey(AssociativeMemory):
                     units = (np.arange(r0, r0 + rf[0])[:, None] * lower_grid[1]
                              + np.arange(c0, c0 + rf[1])[None, :]).ravel()
                     fields.append((units[:, None] * unit + np.arange(unit)[None, :]).ravel())
+                    if fields[-1].size < 2:
+                        raise ValueError(f"levels[{l_i}].receptive_field {rf} covers {fields[-1].size} unit of "
+                                         f"the level below; a mac needs at least 2")
                     macs.append(SparseyMac(
                         fields[-1].size, q, k, csa=level_csa, horizontal=horizontal, u_exponent=u_exponent,
                         h_exponent=h_exponent, saturation_threshold=level_saturation,
@@ -218,26 +224,19 @@ class Sparsey(AssociativeMemory):
         return ([np.concatenate([f[0][l] for f in frames]) for l in range(len(self.levels))],
                 [np.concatenate([f[1][l] for f in frames]) for l in range(len(self.levels))])
 
-    def learn(self, patterns: Any) -> list[np.ndarray]:
-        """Learn each input image in a single trial, one after the other.
+    def store(self, patterns: Any) -> "Sparsey":
+        """Learn each input image in a single trial, one after the other; returns ``self``.
+
+        Per level, the codes chosen (shape (P, n_macs, Q), -1 where a mac was
+        inactive) are appended to :attr:`codes`.
 
         Parameters
         ----------
-        patterns : array of 0/1, shape (P, rows * cols) or (rows * cols,)
-
-        Returns
-        -------
-        list of ndarray of int
-            Per level, the codes chosen, shape (P, n_macs, Q) (-1: mac inactive).
+        patterns : array of 0/1, shape (P, rows * cols * channels) or (rows * cols * channels,)
         """
         inputs = self._check_inputs(patterns, "patterns")
         winners, _ = self._run(inputs, learn=True, sequence=False)
         self._remember(inputs, winners)
-        return winners
-
-    def store(self, patterns: Any) -> "Sparsey":
-        """Learn ``patterns`` (see :meth:`learn`); returns ``self``."""
-        self.learn(patterns)
         return self
 
     def _remember(self, inputs: np.ndarray, winners: list[np.ndarray]) -> None:
@@ -247,20 +246,16 @@ class Sparsey(AssociativeMemory):
         self._code_buffers = [_append(b, n, w) for b, w in zip(self._code_buffers, winners)]
         self._codes = [b[:n + new] for b in self._code_buffers]
 
-    def encode(self, cues: Any) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    def recall(self, cues: Any) -> SparseyRecall:
         """Recognise each cue at every level; weights do not change.
 
-        Returns
-        -------
-        winners, familiarity : lists over levels
-            Codes, shape (B, n_macs, Q), and G, shape (B, n_macs) (NaN: inactive).
+        The result's ``winners`` are the top level's codes (its macs' codes
+        side by side); ``level_winners`` (per level, shape (B, n_macs, Q), -1:
+        inactive) and ``level_familiarity`` (per level, G of each mac, shape
+        (B, n_macs), NaN: inactive) hold every level.
         """
         inputs = self._check_inputs(cues, "cues")
-        return self._run(inputs, learn=False, sequence=False)
-
-    def recall(self, cues: Any) -> SparseyRecall:
-        """Recognise each cue; the result holds the top level's code (its macs' codes side by side)."""
-        winners, familiarity = self.encode(cues)
+        winners, familiarity = self._run(inputs, learn=False, sequence=False)
         return self._top_result(winners, familiarity, sequence=False)
 
     def _top_result(self, winners: list[np.ndarray], familiarity: list[np.ndarray], sequence: bool
@@ -275,14 +270,14 @@ class Sparsey(AssociativeMemory):
         return SparseyRecall(states=base.states, steps=base.steps, converged=base.converged,
                              status=base.status, patterns=self._patterns, attrs=base.attrs,
                              winners=codes, familiarity=_mean_of_active(familiarity[-1]),
-                             stored_winners=stored)
+                             stored_winners=stored, level_winners=winners, level_familiarity=familiarity)
 
-    def learn_sequence(self, frames: Any) -> list[np.ndarray]:
-        """Learn a sequence of images; each mac gets its previous code as horizontal input."""
+    def store_sequence(self, frames: Any) -> "Sparsey":
+        """Learn a sequence of images, each mac getting its previous code as horizontal input; returns ``self``."""
         inputs = self._check_inputs(frames, "frames")
         winners, _ = self._run(inputs, learn=True, sequence=True)
         self._remember(inputs, winners)
-        return winners
+        return self
 
     def recall_sequence(self, frames: Any) -> SparseyRecall:
         """Recognise a sequence of images (horizontal input from the previous frame's codes)."""

@@ -11,13 +11,11 @@ from engramsim.learning_rules.sparsey import freeze_saturated, set_coactive
 from engramsim.networks.base import AssociativeMemory
 from engramsim.networks.sparsey.codes import SparseyRecall, _append, codes_to_binary
 from engramsim.networks.sparsey.csa import _BUILTIN_ETA, _BUILTIN_MU, CSA, _resolve_csa
-from engramsim.sim.backends import Backend, add_kernel_module, get_backend
+from engramsim.sim.backends import Backend, get_backend
 from engramsim.sim.kernels import CONVERGED
 from engramsim.sim.kernels import csa_numpy as csa_kernels
 from engramsim.sim.validation import check_float, check_int
 
-add_kernel_module("numpy", "engramsim.sim.kernels.csa_numpy")
-add_kernel_module("numba", "engramsim.sim.kernels.csa_numba")
 
 __all__ = ["SparseyMac"]
 
@@ -49,7 +47,7 @@ class SparseyMac(AssociativeMemory):
     horizontal
         Give the mac horizontal (sequence) input: its own code of the
         previous frame, through a second set of binary weights.  Used by
-        :meth:`learn_sequence` and :meth:`recall_sequence`.
+        :meth:`store_sequence` and :meth:`recall_sequence`.
     u_exponent, h_exponent
         Exponents of ``U`` and ``H`` in ``V = U^u_exponent H^h_exponent``.
     saturation_threshold
@@ -82,10 +80,12 @@ class SparseyMac(AssociativeMemory):
     >>> for i in range(4):
     ...     x[i, 4 * i:4 * i + 4] = 1
     >>> mac = SparseyMac(16, n_modules=5, cells_per_module=8, backend="numpy", seed=0)
-    >>> codes = mac.learn(x)
+    >>> codes = mac.store(x).codes
     >>> bool((mac.recall(x).winners == codes).all())
     True
     """
+
+    KERNELS = ("csa_familiarity", "csa_choose", "csa_sample")
 
     pattern_alphabet = (0, 1)
     state_alphabet = (0, 1)
@@ -106,10 +106,8 @@ class SparseyMac(AssociativeMemory):
         backend: "str | Backend" = "auto",
         seed: "int | np.random.Generator | None" = None,
     ):
-        n_inputs = check_int(n_inputs, "n_inputs", minimum=1)
-        super().__init__(max(n_inputs, 2), backend=backend, seed=seed)
-        self.n_neurons = n_inputs
-        self._patterns = np.zeros((0, n_inputs), dtype=np.int8)
+        n_inputs = check_int(n_inputs, "n_inputs", minimum=2)
+        super().__init__(n_inputs, backend=backend, seed=seed)
         self.n_modules = check_int(n_modules, "n_modules", minimum=1)
         self.cells_per_module = check_int(cells_per_module, "cells_per_module", minimum=1)
         self.csa = _resolve_csa(csa)
@@ -251,28 +249,20 @@ class SparseyMac(AssociativeMemory):
         return winners, familiarity
 
     # --------------------------------------------------------------- public verbs
-    def learn(self, patterns: Any) -> np.ndarray:
-        """Learn each input in a single trial, one after the other.
+    def store(self, patterns: Any) -> "SparseyMac":
+        """Learn each input in a single trial, one after the other; returns ``self``.
+
+        The code chosen for each input (winner per CM; -1 rows where the
+        input fell outside the activation band) is appended to :attr:`codes`.
 
         Parameters
         ----------
         patterns : array of 0/1, shape (P, N) or (N,)
             Every row needs at least one active input; never modified.
-
-        Returns
-        -------
-        ndarray of int, shape (P, Q)
-            The code chosen for each input (winner per CM; -1 rows where the
-            input fell outside the activation band).
         """
         inputs = self._check_inputs(patterns, "patterns")
         winners, _ = self._run(inputs, learn=True, sequence=False)
         self._remember(inputs, winners)
-        return winners
-
-    def store(self, patterns: Any) -> "SparseyMac":
-        """Learn ``patterns`` (see :meth:`learn`); returns ``self``."""
-        self.learn(patterns)
         return self
 
     def _remember(self, inputs: np.ndarray, winners: np.ndarray) -> None:
@@ -331,15 +321,15 @@ class SparseyMac(AssociativeMemory):
         _, g = self._frame(inputs, learn=False)
         return g
 
-    def learn_sequence(self, frames: Any) -> np.ndarray:
-        """Learn a sequence: frame t also gets frame t-1's code as horizontal input.
+    def store_sequence(self, frames: Any) -> "SparseyMac":
+        """Learn a sequence: frame t also gets frame t-1's code as horizontal input; returns ``self``.
 
-        Needs ``horizontal=True``.  Returns the codes, shape (T, Q).
+        Needs ``horizontal=True``.  The T codes are appended to :attr:`codes`.
         """
         inputs = self._check_inputs(frames, "frames")
         winners, _ = self._run(inputs, learn=True, sequence=True)
         self._remember(inputs, winners)
-        return winners
+        return self
 
     def recall_sequence(self, frames: Any) -> SparseyRecall:
         """Recognise a sequence, frame t with frame t-1's recognised code as horizontal input."""
