@@ -2,7 +2,8 @@
 
 Tokens ``x`` follow a Zipf law ``p(x) ∝ x^(-alpha)`` over N tokens and carry
 the deterministic label ``f*(x)`` among M classes.  Each token has a random
-embedding ``e_x ~ N(0, I_d / d)``, each class a random unit vector ``u_y``.
+embedding ``e_x ~ N(0, I_d / d)``, each class a random vector ``u_y`` (a unit
+vector, or ``N(0, I_d / d)`` as in the reference code's trained models).
 A memory scheme gives each token a weight ``q(x)`` and the memory stores
 
     W = sum_x q(x) e_x u_{f*(x)}^T        (d x d),
@@ -52,6 +53,8 @@ SCHEMES: dict[str, tuple[float, str | None]] = {
 
 #: how the embeddings at different d relate
 EMBEDDINGS = ("nested", "independent")
+#: the law of the class vectors u_y: unit vectors (theory notebooks) or N(0, I/d) (the trained models' code)
+CLASS_VECTORS = ("unit", "gaussian")
 
 
 class ZipfLaw:
@@ -239,8 +242,12 @@ class OuterProductMemory:
         ``"nested"`` (default): the embeddings at dimension d are the first d
         coordinates of one draw per seed (rescaled), as in the reference
         notebooks, so curves over d are smooth; ``"independent"``: a fresh
-        draw for every d.  Either way ``e_x ~ N(0, I_d/d)`` and ``u_y`` is
-        uniform on the unit sphere at each d.
+        draw for every d.  Either way ``e_x ~ N(0, I_d/d)`` at each d.
+    class_vectors
+        ``"unit"`` (default): ``u_y`` uniform on the unit sphere, as in the
+        theory notebooks; ``"gaussian"``: ``u_y ~ N(0, I_d/d)``, as in the
+        reference code's trained models (``AssMem``), which the optimizer
+        figures use.
     seed
         Seed of the embedding streams (an int, a Generator or None).
 
@@ -254,11 +261,12 @@ class OuterProductMemory:
     """
 
     def __init__(self, n_tokens: int, n_classes: int, dim: int, *, embeddings: str = "nested",
-                 seed: int | np.random.Generator | None = None):
+                 class_vectors: str = "unit", seed: int | np.random.Generator | None = None):
         self.n_tokens = check_int(n_tokens, "n_tokens", minimum=1)
         self.n_classes = check_int(n_classes, "n_classes", minimum=1)
         self.dim = check_int(dim, "dim", minimum=1)
         self.embedding_mode = check_choice(embeddings, "embeddings", EMBEDDINGS)
+        self.class_vector_law = check_choice(class_vectors, "class_vectors", CLASS_VECTORS)
         check_seed(seed)
         self.seed = seed
         suffix = "" if embeddings == "nested" or isinstance(seed, np.random.Generator) else f"-d{self.dim}"
@@ -267,7 +275,10 @@ class OuterProductMemory:
         # rows = coordinates: the first d rows of a (d_max, N) draw are a (d, N) draw from the same stream
         self._et = rng_e.standard_normal((self.dim, self.n_tokens)) / math.sqrt(self.dim)
         ut = rng_u.standard_normal((self.dim, self.n_classes))
-        self._ut = ut / np.linalg.norm(ut, axis=0, keepdims=True)
+        if class_vectors == "unit":
+            self._ut = ut / np.linalg.norm(ut, axis=0, keepdims=True)
+        else:
+            self._ut = ut / math.sqrt(self.dim)
         self._labels = np.arange(self.n_tokens) % self.n_classes
         self._q: np.ndarray | None = None
         self._matrix: np.ndarray | None = None
@@ -287,7 +298,7 @@ class OuterProductMemory:
 
     @property
     def class_embeddings(self) -> np.ndarray:
-        """Class vectors ``u_y`` as rows, shape (M, d) (a copy)."""
+        """Class vectors ``u_y`` as rows, shape (M, d) (a copy); see ``class_vectors``."""
         return self._ut.T.copy()
 
     @property
@@ -392,4 +403,4 @@ class OuterProductMemory:
 
     def __repr__(self) -> str:
         return (f"OuterProductMemory(n_tokens={self.n_tokens}, n_classes={self.n_classes}, dim={self.dim}, "
-                f"embeddings={self.embedding_mode!r})")
+                f"embeddings={self.embedding_mode!r}, class_vectors={self.class_vector_law!r})")

@@ -157,6 +157,20 @@ def test_embeddings_have_the_stated_law():
     assert np.array_equal(mem.labels, np.arange(2000) % 7)
 
 
+def test_gaussian_class_vectors_have_the_reference_law():
+    """class_vectors="gaussian": u_y ~ N(0, I/d) as the reference code's AssMem (not unit vectors)."""
+    d = 400
+    u = OuterProductMemory(10, 200, d, class_vectors="gaussian", seed=1).class_embeddings
+    norms2 = np.sum(u**2, axis=1)
+    # |u|^2 ~ chi2_d / d: mean 1, standard deviation sqrt(2/d) = 0.071; unit vectors would all give 1
+    assert np.mean(norms2) == pytest.approx(1.0, abs=4 * math.sqrt(2 / d) / math.sqrt(200))
+    assert np.std(norms2) == pytest.approx(math.sqrt(2 / d), rel=0.2)
+    assert u.std() == pytest.approx(1 / math.sqrt(d), rel=0.02)
+    # the token embeddings do not depend on the class-vector law
+    assert np.array_equal(OuterProductMemory(10, 200, d, seed=1).embeddings,
+                          OuterProductMemory(10, 200, d, class_vectors="gaussian", seed=1).embeddings)
+
+
 def test_nested_embeddings_are_prefixes_and_independent_ones_are_not():
     small = OuterProductMemory(50, 5, 20, seed=3)
     big = OuterProductMemory(50, 5, 80, seed=3)
@@ -230,6 +244,7 @@ def test_the_callers_arrays_are_not_modified():
     ((10, 0, 4), {}, ValueError, "n_classes must be >= 1"),
     ((10, 3, 4.5), {}, TypeError, "dim must be an integer"),
     ((10, 3, 4), {"embeddings": "shared"}, ValueError, "embeddings must be one of"),
+    ((10, 3, 4), {"class_vectors": "normal"}, ValueError, "class_vectors must be one of"),
     ((10, 3, 4), {"seed": -1}, ValueError, "seed must be a non-negative int"),
 ])
 def test_bad_model_settings(args, kwargs, error, match):
