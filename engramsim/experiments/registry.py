@@ -85,6 +85,7 @@ _BUILTIN_MODULES = (
     "engramsim.experiments.dendrites",
     "engramsim.experiments.izhikevich",
     "engramsim.experiments.sparsey",
+    "engramsim.experiments.reservoir",
 )
 
 
