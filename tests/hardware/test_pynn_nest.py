@@ -90,3 +90,28 @@ def test_stdp_amplitude_converted_for_nest(results):
     # first) hit w_min = 0 on the way in the literal run, where clipping breaks the proportionality
     np.testing.assert_allclose(literal[:4], converted[:4] * 4.0, rtol=1e-9)
     assert np.all(literal[4:] > converted[4:] * 4.0)
+
+
+@pytest.mark.parametrize("case,duration,labels", [("izh", 300.0, ["exc"]), ("lif", 200.0, ["src", "hidden", "out"])])
+def test_written_script_runs_standalone_on_nest(results, tmp_path, case, duration, labels):
+    """The written script (no engramsim import) gives the spikes of the live export, on its own."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from cases import izhikevich_net, lif_net
+
+    from engramsim.hardware.pynn_script import write_pynn_script
+
+    net = {"izh": izhikevich_net, "lif": lif_net}[case]()
+    script = write_pynn_script(net, tmp_path / f"{case}.py", simulator="nest", duration=duration)
+    text = script.read_text()
+    assert "import engramsim" not in text and "from engramsim" not in text
+    out = tmp_path / "spikes.npz"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    proc = subprocess.run([sys.executable, "-I", str(script), "--out", str(out)], capture_output=True, text=True,
+                          timeout=600, cwd=tmp_path, env=env)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    with np.load(out) as f:
+        for label in labels:
+            t, i = f[f"{label}_times"], f[f"{label}_neurons"]
+            order = np.lexsort((i, t))
+            np.testing.assert_allclose(t[order], results[f"{case}/{label}/pynn_t"], atol=1e-9)
+            np.testing.assert_array_equal(i[order], results[f"{case}/{label}/pynn_i"])
