@@ -98,6 +98,9 @@ class AssociativeMemory:
         Seed of the model's random streams (an int, a Generator or None).
     """
 
+    #: kernels the model runs (``backend="auto"`` picks a backend that has them all)
+    KERNELS: tuple[str, ...] = ()
+
     #: values a stored pattern may take
     pattern_alphabet: tuple[int, ...] = (-1, 1)
     #: values a state (cue) may take
@@ -107,7 +110,7 @@ class AssociativeMemory:
         from engramsim.sim.validation import check_int
 
         self.n_neurons = check_int(n_neurons, "n_neurons", minimum=2)
-        self.backend = get_backend(backend)
+        self.backend = get_backend(backend, kernels=self.KERNELS)
         check_seed(seed)
         self.seed = seed
         self._patterns = np.zeros((0, self.n_neurons), dtype=np.int8)

@@ -31,11 +31,15 @@ from typing import Any
 
 import numpy as np
 
-from engramsim.sim.backends import Backend, add_kernel_module, get_backend
+from engramsim.sim.backends import Backend, get_backend
 from engramsim.sim.kernels.sdr_numpy import pack
 from engramsim.sim.random import as_generator, check_seed, draw_seed, stream
+from engramsim.errors import ValidationError
 from engramsim.sim.validation import (
     check_alphabet_array,
+    check_count,
+    check_elements,
+    check_work,
     check_float,
     check_int,
     check_real_array,
@@ -53,13 +57,8 @@ PERMANENCE_INCREMENT = 0.10
 PERMANENCE_DECREMENT = 0.10
 MAX_NEW_SYNAPSE_COUNT = 20
 
-#: kernel modules of the SDR kernels, per backend (loaded on first use)
-_KERNEL_MODULES = {
-    "numpy": "engramsim.sim.kernels.sdr_numpy",
-    "numba": "engramsim.sim.kernels.sdr_numba",
-}
-for _backend, _module in _KERNEL_MODULES.items():
-    add_kernel_module(_backend, _module)
+#: the SDR kernels (host kernels: NumPy reference and Numba twins)
+SDR_KERNELS = ("sdr_overlap", "sdr_match_histogram", "sdr_noise_histogram", "sdr_union_histogram")
 
 
 def sdr_kernel(name: str, backend: str | Backend = "auto"):
@@ -67,7 +66,7 @@ def sdr_kernel(name: str, backend: str | Backend = "auto"):
 
     The SDR kernels run on the host: ``"cupy"`` uses the Numba kernels.
     """
-    backend = get_backend(backend)
+    backend = get_backend(backend, kernels=SDR_KERNELS)
     if backend.name == "cupy":
         backend = get_backend("numba")
     return backend.kernel(name)
@@ -89,7 +88,7 @@ def _check_sdrs(sdrs: Any, name: str, n: int | None = None) -> np.ndarray:
     if arr.ndim == 1:
         arr = arr[None, :]
     if n is not None and arr.shape[1] != n:
-        raise ValueError(f"{name} must have {n} cells along their last axis, got shape {arr.shape}")
+        raise ValidationError(f"{name} must have {n} cells along their last axis, got shape {arr.shape}")
     return arr
 
 
@@ -105,6 +104,7 @@ def random_sdrs(count: int, n: int, a: int, seed: int | np.random.Generator | No
     count = check_int(count, "count", minimum=0)
     n = check_int(n, "n", minimum=1)
     a = check_int(a, "a", minimum=0, maximum=n)
+    check_elements("count * n", count, n)
     rng = as_generator(seed)
     out = np.zeros((count, n), dtype=bool)
     for row in out:
@@ -136,7 +136,7 @@ def add_noise(sdrs: Any, v: int, seed: int | np.random.Generator | None = None) 
     for row in arr:
         on, off = np.flatnonzero(row), np.flatnonzero(~row)
         if v > min(on.size, off.size):
-            raise ValueError(f"v must be <= the active ({on.size}) and inactive ({off.size}) cells of "
+            raise ValidationError(f"v must be <= the active ({on.size}) and inactive ({off.size}) cells of "
                              f"every pattern, got v={v}")
         row[rng.choice(on, size=v, replace=False)] = False
         row[rng.choice(off, size=v, replace=False)] = True
@@ -147,11 +147,11 @@ def subsample(sdr: Any, s: int, seed: int | np.random.Generator | None = None) -
     """``s`` of the active cells of one SDR, chosen uniformly (sorted cell indices)."""
     row = _check_sdrs(sdr, "sdr")
     if row.shape[0] != 1:
-        raise ValueError(f"sdr must be a single pattern, got shape {np.shape(sdr)}")
+        raise ValidationError(f"sdr must be a single pattern, got shape {np.shape(sdr)}")
     on = np.flatnonzero(row[0])
     s = check_int(s, "s", minimum=0)
     if s > on.size:
-        raise ValueError(f"s must be <= the number of active cells ({on.size}), got {s}")
+        raise ValidationError(f"s must be <= the number of active cells ({on.size}), got {s}")
     return np.sort(as_generator(seed).choice(on, size=s, replace=False))
 
 
@@ -197,20 +197,20 @@ class Segment:
         activation_threshold: int = ACTIVATION_THRESHOLD,
         min_threshold: int = MIN_THRESHOLD,
     ):
-        self.n_cells = check_int(n_cells, "n_cells", minimum=1)
+        self.n_cells = check_int(n_cells, "n_cells", minimum=1, maximum=2**32 - 1)
         cells = check_real_array(presynaptic, "presynaptic", ndim=1, dtype=np.float64, allow_empty=True)
         if np.any(cells != np.round(cells)) or np.any(cells < 0) or np.any(cells >= self.n_cells):
-            raise ValueError(f"presynaptic must hold integer cell indices in [0, {self.n_cells}), "
+            raise ValidationError(f"presynaptic must hold integer cell indices in [0, {self.n_cells}), "
                              f"got values from {cells.min():g} to {cells.max():g}")
         cells = cells.astype(np.int64)
         if np.unique(cells).size != cells.size:
-            raise ValueError("presynaptic must not repeat a cell (htm.core keeps one synapse per cell)")
+            raise ValidationError("presynaptic must not repeat a cell (htm.core keeps one synapse per cell)")
         if permanences is None:
             perms = np.ones(cells.size)
         else:
             perms = check_real_array(permanences, "permanences", shape=(cells.size,), allow_empty=True)
             if np.any((perms < 0) | (perms > 1)):
-                raise ValueError(f"permanences must lie in [0, 1], got values from {perms.min():g} "
+                raise ValidationError(f"permanences must lie in [0, 1], got values from {perms.min():g} "
                                  f"to {perms.max():g}")
         self.presynaptic = cells
         self.permanences = perms
@@ -280,7 +280,7 @@ class Segment:
         """
         row = _check_sdrs(active, "active", self.n_cells)
         if row.shape[0] != 1:
-            raise ValueError(f"active must be a single pattern, got shape {np.shape(active)}")
+            raise ValidationError(f"active must be a single pattern, got shape {np.shape(active)}")
         increment = check_float(increment, "increment", 0.0)
         decrement = check_float(decrement, "decrement", 0.0)
         hit = row[0, self.presynaptic]
@@ -298,7 +298,7 @@ class Segment:
         """
         row = _check_sdrs(candidates, "candidates", self.n_cells)
         if row.shape[0] != 1:
-            raise ValueError(f"candidates must be a single pattern, got shape {np.shape(candidates)}")
+            raise ValidationError(f"candidates must be a single pattern, got shape {np.shape(candidates)}")
         max_new = check_int(max_new, "max_new", minimum=0)
         initial_permanence = check_float(initial_permanence, "initial_permanence", 0.0, 1.0)
         new = np.setdiff1d(np.flatnonzero(row[0]), self.presynaptic)
@@ -350,11 +350,11 @@ class DendriticNeuron:
         backend: str | Backend = "auto",
         seed: int | np.random.Generator | None = None,
     ):
-        self.n_cells = check_int(n_cells, "n_cells", minimum=1)
+        self.n_cells = check_int(n_cells, "n_cells", minimum=1, maximum=2**32 - 1)
         self.synapses = check_int(synapses, "synapses", minimum=1, maximum=self.n_cells)
         self.theta = check_int(theta, "theta", minimum=0)
         self.patterns_per_segment = check_int(patterns_per_segment, "patterns_per_segment", minimum=1)
-        self.backend = get_backend(backend)
+        self.backend = get_backend(backend, kernels=SDR_KERNELS)
         check_seed(seed)
         self.seed = seed
         self._rng = stream(seed, "subsample")
@@ -374,7 +374,7 @@ class DendriticNeuron:
         arr = _check_sdrs(patterns, "patterns", self.n_cells)
         active = arr.sum(axis=1)
         if np.any(active < self.synapses):
-            raise ValueError(f"patterns must each have at least synapses={self.synapses} active cells, "
+            raise ValidationError(f"patterns must each have at least synapses={self.synapses} active cells, "
                              f"found a pattern with {int(active.min())}")
         m = self.patterns_per_segment
         for start in range(0, arr.shape[0], m):
@@ -419,7 +419,7 @@ class OverlapHistogram:
 
     def at_least(self, theta: int) -> float:
         """Fraction of trials with statistic ``>= theta``."""
-        theta = max(int(theta), 0)
+        theta = max(check_int(theta, "theta"), 0)
         return float(self.counts[theta:].sum() / self.trials)
 
     def below(self, theta: int) -> float:
@@ -447,7 +447,8 @@ def mc_false_match(n: int, a: int, s: int, *, trials: int, seed: int | np.random
     n = check_int(n, "n", minimum=1, maximum=2**32 - 1)
     a = check_int(a, "a", minimum=0, maximum=n)
     s = check_int(s, "s", minimum=0, maximum=a)
-    trials = check_int(trials, "trials", minimum=1)
+    trials = check_count(trials, "trials", "max_trials")
+    check_work("trials * a (cells drawn)", trials, max(a, 1))
     rng = stream(seed, "segment")
     cells = subsample(random_sdrs(1, n, a, rng)[0], s, rng)
     mask = Segment(n, cells).connected_mask()
@@ -466,7 +467,8 @@ def mc_false_negative(a: int, s: int, v: int, *, trials: int, seed: int | np.ran
     a = check_int(a, "a", minimum=1, maximum=2**32 - 1)
     s = check_int(s, "s", minimum=0, maximum=a)
     v = check_int(v, "v", minimum=0, maximum=a)
-    trials = check_int(trials, "trials", minimum=1)
+    trials = check_count(trials, "trials", "max_trials")
+    check_work("trials * (s + v) (cells drawn)", trials, max(s + v, 1))
     counts = sdr_kernel("sdr_noise_histogram", backend)(a, s, v, trials, _kernel_seed(seed, "mc_false_negative"))
     return OverlapHistogram(counts, trials, float(s))
 
@@ -487,7 +489,8 @@ def mc_union_false_match(n: int, a: int, s: int, n_stored: int, *, trials: int,
     a = check_int(a, "a", minimum=0, maximum=n)
     s = check_int(s, "s", minimum=0, maximum=n)
     n_stored = check_int(n_stored, "n_stored", minimum=1)
-    trials = check_int(trials, "trials", minimum=1)
+    trials = check_count(trials, "trials", "max_trials")
+    check_work("trials * (n_stored * s + a) (cells drawn)", trials, max(n_stored * s + a, 1))
     counts, total = sdr_kernel("sdr_union_histogram", backend)(n, a, s, n_stored, trials,
                                                                _kernel_seed(seed, "mc_union_false_match"))
     return OverlapHistogram(counts, trials, total / trials)

@@ -54,13 +54,15 @@ from engramsim.networks.base import AssociativeMemory, RecallResult
 from engramsim.sim.backends import Backend, get_backend
 from engramsim.sim.kernels import CONVERGED, CYCLE, NOT_CONVERGED
 from engramsim.sim.kernels.dense_numpy import overlaps as integer_overlaps
-from engramsim.sim.validation import check_choice, check_int
+from engramsim.sim.validation import check_choice, check_count, check_int
 
 INTERACTIONS = ("polynomial", "rectified_polynomial", "exponential")
 DYNAMICS = ("async", "sync")
 
 #: the int64 kernels stay exact while 4 K max|g| is below this
 _INT64_EXACT = 2**63
+#: the largest polynomial degree (the exact tables hold integers of about degree * log2(N) bits)
+MAX_DEGREE = 1000
 
 
 def _to_float(value: int) -> float:
@@ -68,7 +70,7 @@ def _to_float(value: int) -> float:
     try:
         return float(value)
     except OverflowError:
-        return math.copysign(math.inf, value)
+        return math.inf if value > 0 else -math.inf
 
 
 class DenseAssociativeMemory(AssociativeMemory):
@@ -83,10 +85,12 @@ class DenseAssociativeMemory(AssociativeMemory):
         ``"rectified_polynomial"`` (``x^n`` for ``x > 0``, else 0) or
         ``"exponential"`` (``exp(x)``).
     degree
-        The order n of the polynomial interactions (>= 2); checked but
-        unused for ``"exponential"``.
+        The order n of the polynomial interactions (2 to ``MAX_DEGREE`` =
+        1000); checked but unused for ``"exponential"``.
     max_steps
-        Default budget of sweeps (async) or steps (sync) of :meth:`recall`.
+        Default budget of sweeps (async) or steps (sync) of :meth:`recall`;
+        at most the ``max_steps`` bound of
+        :class:`~engramsim.sim.validation.Limits`.
     backend
         ``"numpy"``, ``"numba"``, ``"cupy"`` or ``"auto"``.  The dense
         kernels run on the host: with ``"cupy"`` the Numba kernels are used.
@@ -104,6 +108,8 @@ class DenseAssociativeMemory(AssociativeMemory):
     True
     """
 
+    KERNELS = ("dense_step", "dense_async")
+
     def __init__(
         self,
         n_neurons: int,
@@ -116,8 +122,8 @@ class DenseAssociativeMemory(AssociativeMemory):
     ):
         super().__init__(n_neurons, backend=backend, seed=seed)
         self.interaction = check_choice(interaction, "interaction", INTERACTIONS)
-        self.degree = check_int(degree, "degree", minimum=2)
-        self.max_steps = check_int(max_steps, "max_steps", minimum=1)
+        self.degree = check_int(degree, "degree", minimum=2, maximum=MAX_DEGREE)
+        self.max_steps = check_count(max_steps, "max_steps", "max_steps")
         self._tables: dict[str, Any] | None = None
 
     # ------------------------------------------------------------- storage
@@ -180,7 +186,8 @@ class DenseAssociativeMemory(AssociativeMemory):
                 # F on [-N, N] for the energy: exact int64 sums while they fit
                 values = [f(x) for x in range(-n, n + 1)]
                 fits = k * max(abs(v) for v in values) < 2**62
-                energy = np.array(values, dtype=np.int64) if fits else np.array([_to_float(v) for v in values])
+                # beyond int64: exact Python integers, summed exactly and rounded once
+                energy = np.array(values, dtype=np.int64) if fits else np.array(values + [None], dtype=object)[:-1]
                 self._tables = {"table": table, "base": n + 1, "relative": False, "exact": exact,
                                 "energy": energy}
         return self._tables
@@ -260,7 +267,7 @@ class DenseAssociativeMemory(AssociativeMemory):
         self._require_patterns()
         s = self._check_states(cues, "cues")
         dynamics = check_choice(dynamics, "dynamics", DYNAMICS)
-        max_steps = self.max_steps if max_steps is None else check_int(max_steps, "max_steps", minimum=1)
+        max_steps = self.max_steps if max_steps is None else check_count(max_steps, "max_steps", "max_steps")
         if dynamics == "sync":
             out, steps, status = self._recall_sync(s, max_steps)
             order_seed = "none"
@@ -298,9 +305,10 @@ class DenseAssociativeMemory(AssociativeMemory):
     def energy(self, states: Any) -> np.ndarray:
         """Energy ``E(s) = -sum_mu F(xi^mu . s)`` of each state, shape (B,), float64.
 
-        Polynomial interactions are summed exactly in integers where they
-        fit in int64 and rounded once to float64 (beyond that, in float64,
-        where terms past the float64 range become infinite).  The exponential energy is
+        Polynomial interactions are summed exactly in integers (int64 where
+        they fit, Python integers beyond) and rounded once to float64; a sum
+        past the float64 range gives ``-inf`` or ``+inf`` (never NaN): use
+        :meth:`log_neg_energy` there.  The exponential energy is
         ``-exp(lse(m))``; it overflows to ``-inf`` once ``lse(m) > ~709``
         (N of about 700 and more): use :meth:`log_neg_energy` there.
         """
@@ -308,7 +316,10 @@ class DenseAssociativeMemory(AssociativeMemory):
         if self.interaction == "exponential":
             with np.errstate(over="ignore"):
                 return -np.exp(self._log_neg_energy(m))
-        return -self._kernel_tables()["energy"][m + self.n_neurons].sum(axis=1).astype(np.float64)
+        table = self._kernel_tables()["energy"]
+        if table.dtype == object:
+            return np.array([-_to_float(int(row.sum())) for row in table[m + self.n_neurons]], dtype=np.float64)
+        return -table[m + self.n_neurons].sum(axis=1).astype(np.float64)
 
     def log_neg_energy(self, states: Any) -> np.ndarray:
         """``ln(-E(s)) = ln sum_mu F(m_mu)`` of each state, shape (B,), float64.

@@ -17,7 +17,7 @@ from engramsim.learning_rules import hebb_counts, pseudo_inverse, storkey
 from engramsim.networks.base import AssociativeMemory, RecallResult
 from engramsim.sim.backends import Backend
 from engramsim.sim.kernels.binary_numpy import sign_update
-from engramsim.sim.validation import check_choice, check_int
+from engramsim.sim.validation import check_bool, check_choice, check_count, check_elements
 
 RULES = ("hebb", "storkey", "pseudo_inverse")
 DYNAMICS = ("async", "sync")
@@ -44,11 +44,18 @@ class Hopfield(AssociativeMemory):
         Keep the diagonal ``W_ii`` at recall (default False: zero diagonal).
         Keeping it inflates apparent capacity (Folli et al. 2017).
     max_steps
-        Default budget of sweeps (async) or steps (sync).
+        Default budget of sweeps (async) or steps (sync); at most the
+        ``max_steps`` bound of :class:`~engramsim.sim.validation.Limits`.
     backend
         ``"numpy"``, ``"numba"``, ``"cupy"`` or ``"auto"``.
     seed
         Seeds the update order (stream ``"order"``); int, Generator or None.
+
+    Notes
+    -----
+    Recall uses the N x N coupling matrix, so ``n_neurons**2`` is checked
+    against the ``max_elements`` bound (``N <= 16384`` by default) at
+    construction; the matrix itself is built when first needed.
 
     Examples
     --------
@@ -62,6 +69,8 @@ class Hopfield(AssociativeMemory):
     True
     """
 
+    KERNELS = ("sign_sync", "sign_async")
+
     def __init__(
         self,
         n_neurons: int,
@@ -74,14 +83,14 @@ class Hopfield(AssociativeMemory):
         seed: "int | np.random.Generator | None" = None,
     ):
         super().__init__(n_neurons, backend=backend, seed=seed)
+        check_elements(f"n_neurons * n_neurons (the coupling matrix of {self.n_neurons} neurons)",
+                       self.n_neurons, self.n_neurons)
         self.rule = check_choice(rule, "rule", RULES)
         self.dynamics = check_choice(dynamics, "dynamics", DYNAMICS)
-        if not isinstance(self_coupling, (bool, np.bool_)):
-            raise TypeError(f"self_coupling must be True or False, got {self_coupling!r}")
-        self.self_coupling = bool(self_coupling)
-        self.max_steps = check_int(max_steps, "max_steps", minimum=1)
+        self.self_coupling = check_bool(self_coupling, "self_coupling")
+        self.max_steps = check_count(max_steps, "max_steps", "max_steps")
         self._counts: np.ndarray | None = None  # Hebb: exact integer couplings
-        self._weights_full = np.zeros((self.n_neurons, self.n_neurons))  # Storkey / projector
+        self._weights_full: np.ndarray | None = None  # Storkey / projector, built when first needed
         self._coupling: np.ndarray | None = None  # what the kernels use (cached)
 
     # ------------------------------------------------------------- storage
@@ -114,7 +123,7 @@ class Hopfield(AssociativeMemory):
         """Forget every stored pattern."""
         self._patterns = self._patterns[:0]
         self._counts = None
-        self._weights_full = np.zeros((self.n_neurons, self.n_neurons))
+        self._weights_full = None
         self._coupling = None
         return self
 
@@ -137,6 +146,8 @@ class Hopfield(AssociativeMemory):
                     self._counts = hebb_counts(self._patterns) if self.n_patterns else np.zeros(
                         (self.n_neurons,) * 2, np.int64)
                 coupling = self._counts.astype(self._hebb_dtype())
+            elif self._weights_full is None:
+                coupling = np.zeros((self.n_neurons,) * 2)
             else:
                 coupling = self._weights_full.copy()
             if not self.self_coupling:
@@ -216,8 +227,8 @@ class Hopfield(AssociativeMemory):
         RecallResult
         """
         s = self._check_states(cues, "cues")
-        dynamics = check_choice(dynamics or self.dynamics, "dynamics", DYNAMICS)
-        max_steps = self.max_steps if max_steps is None else check_int(max_steps, "max_steps", minimum=1)
+        dynamics = self.dynamics if dynamics is None else check_choice(dynamics, "dynamics", DYNAMICS)
+        max_steps = self.max_steps if max_steps is None else check_count(max_steps, "max_steps", "max_steps")
         coupling, _ = self._kernel_coupling()
         xp = self.backend.xp
         states = xp.asarray(s)

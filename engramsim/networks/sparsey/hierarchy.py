@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -10,48 +9,17 @@ import numpy as np
 from engramsim.networks.base import AssociativeMemory
 from engramsim.networks.sparsey.codes import SparseyRecall, _append, codes_to_binary
 from engramsim.networks.sparsey.csa import CSA, _resolve_csa
+from engramsim.networks.sparsey.level import MCH, SparseyLevel, _band, _field_starts, _pair
 from engramsim.networks.sparsey.macrocolumn import SparseyMac
+from engramsim.networks.sparsey.permanence import PermanenceCurve, WeightTable
 from engramsim.sim.backends import Backend
 from engramsim.sim.kernels import CONVERGED
-from engramsim.sim.validation import check_float, check_int
+from engramsim.sim.validation import check_choice, check_float, check_int
 
-__all__ = ["Sparsey", "SparseyLevel"]
+__all__ = ["SCHEDULES", "Sparsey"]
 
-
-@dataclass(frozen=True)
-class SparseyLevel:
-    """One level of a :class:`Sparsey` hierarchy.
-
-    Parameters
-    ----------
-    grid
-        ``(rows, cols)`` of macs.
-    receptive_field
-        ``(rows, cols)`` of units of the level below that each mac reads:
-        pixels for the first level, macs (their whole codes) above.  ``None``
-        reads the whole level below.  The fields are spread evenly over the
-        level below, first at its top-left corner and last at its
-        bottom-right (they overlap when they do not tile it).
-    n_modules, cells_per_module
-        Q and K of every mac of the level.
-    csa, saturation_threshold
-        Per-level values of these :class:`SparseyMac` parameters; ``None``
-        (default) takes the hierarchy's.  SparseyCore configures each
-        region (level) separately in the same way.
-    """
-
-    grid: tuple[int, int] = (1, 1)
-    receptive_field: tuple[int, int] | None = None
-    n_modules: int = 8
-    cells_per_module: int = 8
-    csa: str | CSA | None = None
-    saturation_threshold: float | None = None
-
-
-def _pair(value: Any, name: str) -> tuple[int, int]:
-    if not isinstance(value, (tuple, list)) or len(value) != 2:
-        raise TypeError(f"{name} must be a pair (rows, cols) of integers, got {value!r}")
-    return check_int(value[0], f"{name}[0]", minimum=1), check_int(value[1], f"{name}[1]", minimum=1)
+#: how :meth:`Sparsey.store` trains the levels
+SCHEDULES = ("joint", "staged")
 
 
 def _mean_of_active(g: np.ndarray) -> np.ndarray:
@@ -62,12 +30,6 @@ def _mean_of_active(g: np.ndarray) -> np.ndarray:
     return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
 
-def _field_starts(n_lower: int, n_macs: int, size: int) -> list[int]:
-    if n_macs == 1:
-        return [(n_lower - size) // 2]
-    return [int(round(i * (n_lower - size) / (n_macs - 1))) for i in range(n_macs)]
-
-
 class Sparsey(AssociativeMemory):
     """A hierarchy of Sparsey macs: each level's macs read patches of the level below.
 
@@ -75,8 +37,9 @@ class Sparsey(AssociativeMemory):
     macs read (overlapping) patches of the binary input image; the macs of
     each higher level read the codes of a patch of macs of the level below.
     A mac whose patch has no active unit (or lies outside its activation
-    band) is inactive: its code is empty.  Learning is single-trial at every
-    level at once.
+    band, or outside its level's ``feature_band``) is inactive: its code is
+    empty.  Learning is single-trial, at every level at once (``schedule=
+    "joint"``) or level by level (``"staged"``, see :meth:`store`).
 
     Parameters
     ----------
@@ -88,7 +51,8 @@ class Sparsey(AssociativeMemory):
     channels
         Binary units per pixel (for example 2 for complement coding ``x,
         1 - x``); a receptive field takes all channels of its pixels.
-    csa, horizontal, u_exponent, h_exponent, saturation_threshold, activation_band, frozen_argmax
+    csa, horizontal, u_exponent, h_exponent, saturation_threshold, activation_band, frozen_argmax, \
+permanence, tie_break
         Passed to every :class:`SparseyMac` (``csa`` and
         ``saturation_threshold`` unless its level sets its own); with
         ``horizontal=True`` each mac gets its own previous code as
@@ -128,6 +92,8 @@ class Sparsey(AssociativeMemory):
         saturation_threshold: float = 0.5,
         activation_band: tuple[float, float] = (0.0, 1.0),
         frozen_argmax: float | None = None,
+        permanence: "WeightTable | PermanenceCurve | None" = None,
+        tie_break: str = "random",
         backend: "str | Backend" = "auto",
         seed: "int | np.random.Generator | None" = None,
     ):
@@ -143,6 +109,7 @@ class Sparsey(AssociativeMemory):
         self.levels: list[SparseyLevel] = []
         self.macs: list[list[SparseyMac]] = []
         self._fields: list[list[np.ndarray]] = []
+        self._features: list[list[np.ndarray]] = []  # per mac: its on-units (level 1) or lower macs (above)
         lower_grid, unit = shape, self.channels
         for l_i, level in enumerate(levels):
             if not isinstance(level, SparseyLevel):
@@ -159,23 +126,30 @@ class Sparsey(AssociativeMemory):
             level_saturation = (saturation_threshold if level.saturation_threshold is None else
                                 check_float(level.saturation_threshold, f"levels[{l_i}].saturation_threshold",
                                             0.0, 1.0))
-            fields, macs = [], []
+            band = _band(level.feature_band, f"levels[{l_i}].feature_band")
+            if level.mch is not None and not isinstance(level.mch, MCH):
+                raise TypeError(f"levels[{l_i}].mch must be None or an MCH, got {level.mch!r}")
+            if level.mch is not None and l_i == 0:
+                raise ValueError("levels[0].mch must be None: input pixels are never discounted")
+            fields, features, macs = [], [], []
             for r0 in _field_starts(lower_grid[0], grid[0], rf[0]):
                 for c0 in _field_starts(lower_grid[1], grid[1], rf[1]):
                     units = (np.arange(r0, r0 + rf[0])[:, None] * lower_grid[1]
                              + np.arange(c0, c0 + rf[1])[None, :]).ravel()
                     fields.append((units[:, None] * unit + np.arange(unit)[None, :]).ravel())
+                    features.append(units * unit if l_i == 0 else units)
                     if fields[-1].size < 2:
                         raise ValueError(f"levels[{l_i}].receptive_field {rf} covers {fields[-1].size} unit of "
                                          f"the level below; a mac needs at least 2")
                     macs.append(SparseyMac(
                         fields[-1].size, q, k, csa=level_csa, horizontal=horizontal, u_exponent=u_exponent,
                         h_exponent=h_exponent, saturation_threshold=level_saturation,
-                        activation_band=activation_band, frozen_argmax=frozen_argmax, backend=self.backend,
-                        seed=self._stream(f"level{l_i}-mac{len(macs)}")))
-            self.levels.append(SparseyLevel(grid, rf, q, k, level_csa, level_saturation))
+                        activation_band=activation_band, frozen_argmax=frozen_argmax, permanence=permanence,
+                        tie_break=tie_break, backend=self.backend, seed=self._stream(f"level{l_i}-mac{len(macs)}")))
+            self.levels.append(SparseyLevel(grid, rf, q, k, level_csa, level_saturation, band, level.mch))
             self.macs.append(macs)
             self._fields.append(fields)
+            self._features.append(features)
             lower_grid, unit = grid, q * k
         self._codes: list[np.ndarray] = [np.zeros((0, len(m), lv.n_modules), dtype=np.int64)
                                          for m, lv in zip(self.macs, self.levels)]
@@ -194,21 +168,63 @@ class Sparsey(AssociativeMemory):
                              f"needs at least one 1 ({empty.size} empty row(s))")
         return arr
 
-    def _frame(self, inputs: np.ndarray, learn: bool, previous: list[np.ndarray] | None
-               ) -> tuple[list[np.ndarray], list[np.ndarray]]:
-        """All levels, bottom-up; returns per level winners (B, n_macs, Q) and G (B, n_macs)."""
-        below = inputs
+    def _feature_counts(self, l_i: int, m_i: int, below: np.ndarray, winners: list[np.ndarray]) -> np.ndarray:
+        """Features in mac ``m_i``'s field: on-pixels at the first level, active lower macs above (B,)."""
+        if l_i == 0:
+            return below[:, self._features[0][m_i]].sum(axis=1)
+        return (winners[l_i - 1][:, self._features[l_i][m_i], 0] >= 0).sum(axis=1)
+
+    def _frame(self, inputs: np.ndarray, learn: "bool | list[bool]", previous: list[np.ndarray] | None,
+               n_levels: int | None = None) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """The first ``n_levels`` levels (all by default), bottom-up.
+
+        ``learn`` is one flag for every level or one per level.  Returns per
+        level winners (B, n_macs, Q) and G (B, n_macs).
+        """
+        learns = list(learn) if isinstance(learn, (list, tuple)) else [learn] * len(self.levels)
+        n_batch = inputs.shape[0]
+        below, signal = inputs, None
         winners, familiarity = [], []
-        for l_i, (level, macs, fields) in enumerate(zip(self.levels, self.macs, self._fields)):
-            w = np.empty((inputs.shape[0], len(macs), level.n_modules), dtype=np.int64)
-            g = np.empty((inputs.shape[0], len(macs)))
+        for l_i in range(len(self.levels) if n_levels is None else n_levels):
+            level, macs, fields = self.levels[l_i], self.macs[l_i], self._fields[l_i]
+            above = self.levels[l_i + 1] if l_i + 1 < len(self.levels) else None
+            threshold = None if above is None or above.mch is None else above.mch.v_threshold
+            w = np.empty((n_batch, len(macs), level.n_modules), dtype=np.int64)
+            g = np.empty((n_batch, len(macs)))
+            n_hypotheses = np.zeros((n_batch, len(macs)), dtype=np.int64)
             for m_i, (mac, units) in enumerate(zip(macs, fields)):
                 prev = None if previous is None else previous[l_i][:, m_i]
-                w[:, m_i], g[:, m_i] = mac._frame(below[:, units], learn, prev)
+                active = None
+                if level.feature_band is not None:
+                    count = self._feature_counts(l_i, m_i, below, winners)
+                    active = (count >= level.feature_band[0]) & (count <= level.feature_band[1])
+                w[:, m_i], g[:, m_i], hyp = mac._frame(
+                    below[:, units], learns[l_i], prev, signal=None if signal is None else signal[:, units],
+                    active=active, hypothesis_threshold=threshold)
+                if hyp is not None:
+                    n_hypotheses[:, m_i] = hyp
             winners.append(w)
             familiarity.append(g)
-            below = codes_to_binary(w, level.cells_per_module).reshape(inputs.shape[0], -1)
+            below = codes_to_binary(w, level.cells_per_module).reshape(n_batch, -1)
+            signal = None
+            if threshold is not None:  # the level above discounts ambiguous macs of this one
+                factor = above.mch.factor(n_hypotheses)
+                signal = (below.reshape(n_batch, len(macs), -1) * factor[:, :, None]).reshape(n_batch, -1)
         return winners, familiarity
+
+    def freeze(self, level: int | None = None) -> "Sparsey":
+        """End the critical period of one level's macs (every level by default); returns ``self``.
+
+        Every bottom-up bundle of the macs is frozen (with a ``WeightTable``
+        its contributing synapses become permanent), so they learn nothing
+        more and pass on the codes recognition chooses.
+        """
+        levels = range(len(self.levels)) if level is None else [check_int(level, "level", minimum=0,
+                                                                          maximum=len(self.levels) - 1)]
+        for l_i in levels:
+            for mac in self.macs[l_i]:
+                mac.freeze()
+        return self
 
     def _run(self, inputs: np.ndarray, learn: bool, sequence: bool
              ) -> tuple[list[np.ndarray], list[np.ndarray]]:
@@ -224,18 +240,36 @@ class Sparsey(AssociativeMemory):
         return ([np.concatenate([f[0][l] for f in frames]) for l in range(len(self.levels))],
                 [np.concatenate([f[1][l] for f in frames]) for l in range(len(self.levels))])
 
-    def store(self, patterns: Any) -> "Sparsey":
+    def store(self, patterns: Any, schedule: str = "joint") -> "Sparsey":
         """Learn each input image in a single trial, one after the other; returns ``self``.
 
-        Per level, the codes chosen (shape (P, n_macs, Q), -1 where a mac was
+        Per level, the codes (shape (P, n_macs, Q), -1 where a mac was
         inactive) are appended to :attr:`codes`.
 
         Parameters
         ----------
         patterns : array of 0/1, shape (P, rows * cols * channels) or (rows * cols * channels,)
+        schedule
+            ``"joint"`` (default): every level learns on every frame; the
+            codes chosen while learning are recorded.  ``"staged"``
+            (progressive critical periods): the first level learns every
+            pattern and is frozen (:meth:`freeze`), then the second learns
+            every pattern on the first level's recognised codes and is
+            frozen, and so on; the codes recorded are those the frozen
+            hierarchy recognises.  A staged store is a whole training run: it
+            ends with every level frozen.
         """
+        check_choice(schedule, "schedule", SCHEDULES)
         inputs = self._check_inputs(patterns, "patterns")
-        winners, _ = self._run(inputs, learn=True, sequence=False)
+        if schedule == "joint":
+            winners, _ = self._run(inputs, learn=True, sequence=False)
+        else:
+            for l_i in range(len(self.levels)):
+                learns = [i == l_i for i in range(len(self.levels))]
+                for t in range(inputs.shape[0]):
+                    self._frame(inputs[t:t + 1], learns, None, n_levels=l_i + 1)
+                self.freeze(l_i)
+            winners, _ = self._frame(inputs, False, None)
         self._remember(inputs, winners)
         return self
 

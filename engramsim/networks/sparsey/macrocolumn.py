@@ -11,13 +11,18 @@ from engramsim.learning_rules.sparsey import freeze_saturated, set_coactive
 from engramsim.networks.base import AssociativeMemory
 from engramsim.networks.sparsey.codes import SparseyRecall, _append, codes_to_binary
 from engramsim.networks.sparsey.csa import _BUILTIN_ETA, _BUILTIN_MU, CSA, _resolve_csa
+from engramsim.networks.sparsey.permanence import PermanenceCurve, Synapses, WeightTable
+from engramsim.networks.sparsey.support import graded_familiarity, hypothesis_counts, input_tie_uniforms
 from engramsim.sim.backends import Backend, get_backend
 from engramsim.sim.kernels import CONVERGED
 from engramsim.sim.kernels import csa_numpy as csa_kernels
-from engramsim.sim.validation import check_float, check_int
+from engramsim.sim.validation import check_choice, check_float, check_int
 
 
-__all__ = ["SparseyMac"]
+__all__ = ["TIE_BREAKS", "SparseyMac"]
+
+#: how recognition breaks ties between cells of equal V
+TIE_BREAKS = ("random", "input")
 
 
 def _check_band(band: Any) -> tuple[float, float]:
@@ -65,6 +70,20 @@ class SparseyMac(AssociativeMemory):
         once a mac is frozen (its "ML" winner selection): the mac can no
         longer store a new code for such an input, so it passes on the code
         it will produce for it at recognition.
+    permanence
+        ``None`` (default): binary weights, set once.  A
+        :class:`~engramsim.networks.sparsey.permanence.WeightTable`
+        (SparseyCore's decay table with promotion to permanent) or a
+        :class:`~engramsim.networks.sparsey.permanence.PermanenceCurve`
+        (sparseypy's): bottom-up weights decay with the number of learning
+        frames since they were last set; a bundle then freezes when more than
+        ``saturation_threshold`` of its synapses still contribute.  Weights
+        are read through :meth:`effective_weights`; ``weights`` is None.
+    tie_break
+        ``"random"`` (default): recognition ties between cells of equal V are
+        broken by the ``"ties"`` stream, so a repeated cue may get another of
+        its tied codes.  ``"input"``: by a hash of the cue's bits, so the same
+        cue always gets the same code.
     backend
         ``"numpy"``, ``"numba"``, ``"cupy"`` or ``"auto"``.  The CSA kernels
         run on the host: with ``"cupy"`` the Numba kernels are used.
@@ -103,9 +122,15 @@ class SparseyMac(AssociativeMemory):
         saturation_threshold: float = 0.5,
         activation_band: tuple[float, float] = (0.0, 1.0),
         frozen_argmax: float | None = None,
+        permanence: "WeightTable | PermanenceCurve | None" = None,
+        tie_break: str = "random",
         backend: "str | Backend" = "auto",
         seed: "int | np.random.Generator | None" = None,
     ):
+        if permanence is not None and not isinstance(permanence, (WeightTable, PermanenceCurve)):
+            raise TypeError(f"permanence must be None, a WeightTable or a PermanenceCurve, "
+                            f"got {type(permanence).__name__} {permanence!r}")
+        self.tie_break = check_choice(tie_break, "tie_break", TIE_BREAKS)
         n_inputs = check_int(n_inputs, "n_inputs", minimum=2)
         super().__init__(n_inputs, backend=backend, seed=seed)
         self.n_modules = check_int(n_modules, "n_modules", minimum=1)
@@ -128,7 +153,9 @@ class SparseyMac(AssociativeMemory):
         self._fused = (isinstance(self.csa.expansivity, _BUILTIN_ETA)
                        and isinstance(self.csa.v_to_mu, _BUILTIN_MU))
         n_cells = self.n_cells
-        self.weights = np.zeros((n_inputs, n_cells), dtype=np.uint8)
+        self.permanence = permanence
+        self.synapses = None if permanence is None else Synapses(n_inputs, n_cells, permanence)
+        self.weights = np.zeros((n_inputs, n_cells), dtype=np.uint8) if permanence is None else None
         self.frozen = np.zeros(n_inputs, dtype=bool)
         self.h_weights = np.zeros((n_cells, n_cells), dtype=np.uint8) if self.horizontal else None
         self.h_frozen = np.zeros(n_cells, dtype=bool) if self.horizontal else None
@@ -149,6 +176,30 @@ class SparseyMac(AssociativeMemory):
         """A copy of the codes chosen when learning, one row per learned input, shape (P, Q)."""
         return self._codes.copy()
 
+    def freeze(self) -> "SparseyMac":
+        """Freeze every bottom-up (and horizontal) bundle: the mac learns nothing more; returns ``self``.
+
+        With a ``WeightTable``, the synapses that still contribute become
+        permanent.  Learning frames then leave the weights unchanged.
+        """
+        every = np.arange(self.n_neurons)
+        if self.synapses is not None:
+            self.synapses.freeze(every, -1.0, self.frozen)
+        self.frozen[:] = True
+        if self.h_frozen is not None:
+            self.h_frozen[:] = True
+        return self
+
+    def effective_weights(self) -> np.ndarray:
+        """The bottom-up weights the CSA uses now, in [0, 1], shape (N, Q * K) (float64).
+
+        The binary ``weights`` as floats, or with ``permanence`` the decayed
+        weights divided by their largest value.
+        """
+        if self.synapses is None:
+            return self.weights.astype(np.float64)
+        return self.synapses.weights()
+
     # --------------------------------------------------------------- inputs
     def _check_inputs(self, inputs: Any, name: str) -> np.ndarray:
         arr = self._check_patterns(inputs, name).astype(np.uint8)
@@ -168,9 +219,26 @@ class SparseyMac(AssociativeMemory):
         return (counts > 0) & (fraction >= low) & (fraction <= high)
 
     # ----------------------------------------------------------------- the CSA
-    def _familiarity(self, inputs: np.ndarray, previous: np.ndarray | None
+    def _familiarity(self, inputs: np.ndarray, previous: np.ndarray | None, signal: np.ndarray | None = None
                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """V (B, Q, K), G (B,) and mean V (B,) of validated, active inputs."""
+        """V (B, Q, K), G (B,) and mean V (B,) of validated, active inputs.
+
+        ``signal`` (B, N), in [0, 1], replaces the binary inputs in the input
+        summation (discounted inputs); it and ``permanence`` take the graded
+        NumPy path (:mod:`.support`).
+        """
+        if self.synapses is not None or signal is not None:
+            x = inputs.astype(np.float64) if signal is None else signal
+            rows = np.flatnonzero((x > 0).any(axis=0))
+            w = self.weights[rows].astype(np.float64) if self.synapses is None else self.synapses.weights(rows)
+            h = None
+            if self.horizontal and previous is not None:
+                h_in = codes_to_binary(previous, self.cells_per_module).astype(np.float64)
+                n_h = h_in.sum(axis=1)
+                h = (h_in @ self.h_weights) / np.maximum(n_h, 1)[:, None]
+                h[n_h == 0] = np.nan
+            v, g, mean_v = graded_familiarity(x[:, rows], w, self.n_modules, self.u_exponent, h, self.h_exponent)
+            return v.reshape(-1, self.n_modules, self.cells_per_module), g, mean_v
         if self.horizontal and previous is not None:
             h_weights, h_inputs = self.h_weights, codes_to_binary(previous, self.cells_per_module)
         else:
@@ -180,8 +248,10 @@ class SparseyMac(AssociativeMemory):
                                              self.u_exponent, self.h_exponent)
         return v.reshape(-1, self.n_modules, self.cells_per_module), g, mean_v
 
-    def _choose(self, v: np.ndarray, g: np.ndarray, readout: str, rng: np.random.Generator) -> np.ndarray:
-        uniforms = rng.random(v.shape[:2])
+    def _choose(self, v: np.ndarray, g: np.ndarray, readout: str, rng: np.random.Generator,
+                uniforms: np.ndarray | None = None) -> np.ndarray:
+        if uniforms is None:
+            uniforms = rng.random(v.shape[:2])
         eta_f, mu_f = self.csa.expansivity, self.csa.v_to_mu
         if readout == "argmax" or self._fused:
             inflection = 0.0 if self.inflection is None else self.inflection
@@ -192,22 +262,36 @@ class SparseyMac(AssociativeMemory):
         mu = mu_f(v, eta_f(g, self.cells_per_module)[:, None, None], self.inflection)
         return self._sample(mu, uniforms)
 
-    def _frame(self, inputs: np.ndarray, learn: bool, previous: np.ndarray | None = None
-               ) -> tuple[np.ndarray, np.ndarray]:
+    def _frame(self, inputs: np.ndarray, learn: bool, previous: np.ndarray | None = None, *,
+               signal: np.ndarray | None = None, active: np.ndarray | None = None,
+               hypothesis_threshold: float | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """Run the CSA on validated inputs (B, N); learning needs B == 1.
 
-        Returns winners (B, Q) (-1 rows for an inactive mac) and G (B,).
+        ``signal`` (B, N) replaces the inputs in the input summation (see
+        :meth:`_familiarity`); ``active`` (B,) further restricts which rows
+        the mac is active for (a band counted by the caller).  Returns winners
+        (B, Q) (-1 rows for an inactive mac), G (B,) and, given a
+        ``hypothesis_threshold``, the number of competing hypotheses per row
+        (0 where inactive; else None).
         """
         n_batch = inputs.shape[0]
         winners = np.full((n_batch, self.n_modules), -1, dtype=np.int64)
         familiarity = np.full(n_batch, np.nan)
-        active = self._active(inputs)
+        n_hypotheses = None if hypothesis_threshold is None else np.zeros(n_batch, dtype=np.int64)
+        own = self._active(inputs)
+        active = own if active is None else own & active
+        if signal is not None:
+            active &= (signal > 0).any(axis=1)
         if not active.any():
-            return winners, familiarity
+            if learn and self.synapses is not None:
+                self.synapses.advance()  # ages count every learning frame, active or not
+            return winners, familiarity, n_hypotheses
         rows = np.flatnonzero(active)
         prev = None if previous is None else previous[rows]
-        v, g, mean_v = self._familiarity(inputs[rows], prev)
+        v, g, mean_v = self._familiarity(inputs[rows], prev, None if signal is None else signal[rows])
         familiarity[rows] = g
+        if n_hypotheses is not None:
+            n_hypotheses[rows] = hypothesis_counts(v, hypothesis_threshold)
         if learn:
             self.inflection, self._best_mean_v = self.csa.v_to_mu.next_inflection(
                 self.inflection, self._best_mean_v, float(mean_v[0]))
@@ -218,16 +302,29 @@ class SparseyMac(AssociativeMemory):
             chosen = self._choose(v, g, readout, self._stream("csa"))
             self._update(inputs[rows[0]], chosen[0], None if prev is None else prev[0])
         else:
-            chosen = self._choose(v, g, self.csa.recognize_readout, self._stream("ties"))
+            uniforms = None
+            if self.tie_break == "input":
+                if "_tie_key" not in self.__dict__:
+                    self._tie_key = int(self._stream("tie-key").integers(2**63))
+                uniforms = input_tie_uniforms(inputs[rows], self.n_modules, self._tie_key)
+            chosen = self._choose(v, g, self.csa.recognize_readout, self._stream("ties"), uniforms)
         winners[rows] = chosen
-        return winners, familiarity
+        return winners, familiarity, n_hypotheses
 
     def _update(self, x: np.ndarray, winners: np.ndarray, previous: np.ndarray | None) -> None:
         cols = winners + self.cells_per_module * np.arange(self.n_modules)
         freezes = self.saturation_threshold < 1.0  # no bundle can be more than fully set
-        changed = set_coactive(self.weights, np.flatnonzero(x), cols, self.frozen)
-        if freezes:
-            freeze_saturated(self.weights, changed, self.saturation_threshold, self.frozen)
+        if self.synapses is not None:
+            changed = np.flatnonzero(x)
+            changed = changed[~self.frozen[changed]]
+            self.synapses.record(changed, cols)
+            if freezes:
+                self.synapses.freeze(changed, self.saturation_threshold, self.frozen)
+            self.synapses.advance()
+        else:
+            changed = set_coactive(self.weights, np.flatnonzero(x), cols, self.frozen)
+            if freezes:
+                freeze_saturated(self.weights, changed, self.saturation_threshold, self.frozen)
         if self.horizontal and previous is not None and (previous >= 0).any():
             pre = np.flatnonzero(codes_to_binary(previous, self.cells_per_module))
             changed = set_coactive(self.h_weights, pre, cols, self.h_frozen)
@@ -238,12 +335,12 @@ class SparseyMac(AssociativeMemory):
         if sequence and not self.horizontal:
             raise ValueError("sequences need a mac built with horizontal=True")
         if not learn and not sequence:
-            return self._frame(inputs, learn=False)
+            return self._frame(inputs, learn=False)[:2]
         winners = np.full((inputs.shape[0], self.n_modules), -1, dtype=np.int64)
         familiarity = np.full(inputs.shape[0], np.nan)
         previous = None
         for t in range(inputs.shape[0]):
-            w, g = self._frame(inputs[t:t + 1], learn, previous)
+            w, g, _ = self._frame(inputs[t:t + 1], learn, previous)
             winners[t], familiarity[t] = w[0], g[0]
             previous = w if sequence else None
         return winners, familiarity
@@ -318,7 +415,7 @@ class SparseyMac(AssociativeMemory):
     def familiarity(self, cues: Any) -> np.ndarray:
         """Global familiarity ``G`` of each cue (bottom-up input only), shape (B,)."""
         inputs = self._check_inputs(cues, "cues")
-        _, g = self._frame(inputs, learn=False)
+        _, g, _ = self._frame(inputs, learn=False)
         return g
 
     def store_sequence(self, frames: Any) -> "SparseyMac":

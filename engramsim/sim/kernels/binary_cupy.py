@@ -1,6 +1,7 @@
 """CuPy kernels for binary threshold networks.
 
-``sign_sync`` is the NumPy reference itself, run on CuPy arrays (each step is
+``sign_sync`` is the NumPy reference itself, run on CuPy arrays (declared in
+:data:`engramsim.sim.kernels.BUILTIN_KERNELS`) (each step is
 one GPU matrix product over the cues not yet converged).  ``sign_async`` is a
 raw CUDA kernel with one thread per state that follows the reference step by
 step: the same splitmix64 Fisher-Yates permutation per sweep, fields updated
@@ -12,11 +13,7 @@ from __future__ import annotations
 
 import cupy
 
-from engramsim.sim.backends import register_kernel
 from engramsim.sim.kernels import NOT_CONVERGED
-from engramsim.sim.kernels.binary_numpy import sign_sync as _sign_sync_reference
-
-register_kernel("sign_sync", "cupy")(_sign_sync_reference)
 
 _ASYNC_SOURCE = r"""
 extern "C" __global__
@@ -70,7 +67,6 @@ def _kernel(dtype) -> cupy.RawKernel:
     return _COMPILED[real]
 
 
-@register_kernel("sign_async", "cupy")
 def sign_async(coupling, states, max_sweeps, seeds, fields=None):
     """CUDA twin of :func:`engramsim.sim.kernels.binary_numpy.sign_async` (one thread per state)."""
     coupling = cupy.ascontiguousarray(cupy.asarray(coupling))

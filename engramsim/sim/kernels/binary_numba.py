@@ -17,7 +17,6 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from engramsim.sim.backends import register_kernel
 from engramsim.sim.kernels import CONVERGED, CYCLE, NOT_CONVERGED
 from engramsim.sim.kernels.splitmix_numba import _splitmix64
 
@@ -139,7 +138,6 @@ def _bulk_sign(fields, states, status):
             status[b] = CONVERGED
 
 
-@register_kernel("sign_sync", "numba")
 def sign_sync(coupling, states, max_steps, fields=None, field_fn=None):
     """Numba twin of :func:`engramsim.sim.kernels.binary_numpy.sign_sync`.
 
@@ -165,7 +163,6 @@ def sign_sync(coupling, states, max_steps, fields=None, field_fn=None):
     return states, steps, status
 
 
-@register_kernel("sign_async", "numba")
 def sign_async(coupling, states, max_sweeps, seeds, fields=None):
     """Numba twin of :func:`engramsim.sim.kernels.binary_numpy.sign_async`."""
     fields = _initial_fields(coupling, states, fields)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from engramsim.sim.backends import register_kernel
 from engramsim.sim.kernels import CONVERGED, CYCLE, NOT_CONVERGED
 from engramsim.sim.kernels.splitmix import splitmix64
 
@@ -45,7 +44,6 @@ def sign_update(fields, states):
     return xp.where(fields > 0, 1, xp.where(fields < 0, -1, states)).astype(xp.int8)
 
 
-@register_kernel("sign_sync", "numpy")
 def sign_sync(coupling, states, max_steps, fields=None, field_fn=None):
     """Synchronous sign dynamics for a batch of states.
 
@@ -91,7 +89,6 @@ def sign_sync(coupling, states, max_steps, fields=None, field_fn=None):
     return states, steps, status
 
 
-@register_kernel("sign_async", "numpy")
 def sign_async(coupling, states, max_sweeps, seeds, fields=None):
     """Asynchronous sign dynamics: sweeps over fresh random permutations.
 

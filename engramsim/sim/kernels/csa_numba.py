@@ -20,7 +20,6 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from engramsim.sim.backends import register_kernel
 from engramsim.sim.kernels.csa_numpy import (
     ARGMAX,
     ETA_LINEAR,
@@ -128,7 +127,6 @@ def _argmax_all_serial(v, uniforms, winners):
             winners[b, q] = _argmax_cm(v[b, q], uniforms[b, q])
 
 
-@register_kernel("csa_support", "numba")
 def csa_support(weights: np.ndarray, inputs: np.ndarray) -> np.ndarray:
     """Numba twin of :func:`engramsim.sim.kernels.csa_numpy.csa_support`."""
     weights = np.ascontiguousarray(weights, dtype=np.uint8)
@@ -141,7 +139,6 @@ def csa_support(weights: np.ndarray, inputs: np.ndarray) -> np.ndarray:
     return out
 
 
-@register_kernel("csa_sample", "numba")
 def csa_sample(mu: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
     """Numba twin of :func:`engramsim.sim.kernels.csa_numpy.csa_sample`."""
     mu = np.ascontiguousarray(mu, dtype=np.float64)
@@ -152,7 +149,6 @@ def csa_sample(mu: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
     return winners
 
 
-@register_kernel("csa_argmax", "numba")
 def csa_argmax(v: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
     """Numba twin of :func:`engramsim.sim.kernels.csa_numpy.csa_argmax`."""
     v = np.ascontiguousarray(v, dtype=np.float64)
@@ -268,7 +264,6 @@ def _choose_all_serial(v, g, eta_kind, eta_params, mu_kind, mu_params, inflectio
                     winners[b])
 
 
-@register_kernel("csa_familiarity", "numba")
 def csa_familiarity(weights, inputs, h_weights, h_inputs, n_modules, u_exponent, h_exponent):
     """Numba twin of :func:`engramsim.sim.kernels.csa_numpy.csa_familiarity`."""
     inputs = np.ascontiguousarray(inputs, dtype=np.uint8)
@@ -283,7 +278,6 @@ def csa_familiarity(weights, inputs, h_weights, h_inputs, n_modules, u_exponent,
     return v, g, mean_v
 
 
-@register_kernel("csa_choose", "numba")
 def csa_choose(v, g, eta_kind, eta_params, mu_kind, mu_params, inflection, readout, uniforms):
     """Numba twin of :func:`engramsim.sim.kernels.csa_numpy.csa_choose`."""
     v = np.ascontiguousarray(v, dtype=np.float64)

@@ -43,10 +43,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from engramsim.sim.backends import register_kernel
 
 
-@register_kernel("csa_support", "numpy")
 def csa_support(weights: np.ndarray, inputs: np.ndarray) -> np.ndarray:
     """Normalised support ``U = (x @ W) / |x|`` of every cell.
 
@@ -66,7 +64,6 @@ def csa_support(weights: np.ndarray, inputs: np.ndarray) -> np.ndarray:
     return support
 
 
-@register_kernel("csa_sample", "numpy")
 def csa_sample(mu: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
     """Sample one winner per CM with probability ``mu / sum(mu)``.
 
@@ -85,7 +82,6 @@ def csa_sample(mu: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
     return np.minimum(winners, mu.shape[-1] - 1).astype(np.int64)
 
 
-@register_kernel("csa_argmax", "numpy")
 def csa_argmax(v: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
     """The cell of maximal ``v`` per CM, ties broken by ``uniforms``.
 
@@ -155,7 +151,6 @@ _ETA = {ETA_SPARSEYCORE: (eta_sparseycore, 3), ETA_LINEAR: (eta_linear, 2), ETA_
 _MU = {MU_LOGISTIC: (mu_logistic, 3), MU_EXP_LOGIT: (mu_exp_logit, 3), MU_OFFSET_LOGISTIC: (mu_offset_logistic, 3)}
 
 
-@register_kernel("csa_familiarity", "numpy")
 def csa_familiarity(weights, inputs, h_weights, h_inputs, n_modules, u_exponent, h_exponent):
     """Local support V (B, M), global familiarity G (B,) and mean V (B,) of a batch.
 
@@ -185,7 +180,6 @@ def csa_familiarity(weights, inputs, h_weights, h_inputs, n_modules, u_exponent,
     return v, g, v.sum(axis=1) / v.shape[1]
 
 
-@register_kernel("csa_choose", "numpy")
 def csa_choose(v, g, eta_kind, eta_params, mu_kind, mu_params, inflection, readout, uniforms):
     """Winners (B, Q) of a CSA frame from V (B, Q, K) and G (B,).
 

@@ -31,7 +31,6 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from engramsim.sim.backends import register_kernel
 from engramsim.sim.kernels import CONVERGED, NOT_CONVERGED
 from engramsim.sim.kernels.binary_numba import _shuffle
 from engramsim.sim.kernels.binary_numpy import sign_update
@@ -125,7 +124,6 @@ def _async_loop(columns, states, m_all, table, base, relative, max_sweeps, seeds
                 break
 
 
-@register_kernel("dense_step", "numba")
 def dense_step(patterns, states, table, base, relative):
     """Numba twin of :func:`engramsim.sim.kernels.dense_numpy.dense_step`.
 
@@ -157,7 +155,6 @@ def dense_step(patterns, states, table, base, relative):
     return out
 
 
-@register_kernel("dense_async", "numba")
 def dense_async(patterns, states, table, base, relative, max_sweeps, seeds):
     """Numba twin of :func:`engramsim.sim.kernels.dense_numpy.dense_async`."""
     steps = np.zeros(states.shape[0], dtype=np.int64)

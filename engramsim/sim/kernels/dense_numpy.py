@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from engramsim.sim.backends import register_kernel
 from engramsim.sim.kernels import CONVERGED, NOT_CONVERGED
 from engramsim.sim.kernels.binary_numpy import shuffle_in_place, sign_update
 
@@ -54,7 +53,6 @@ def _offset(m: np.ndarray, base: int, relative: bool) -> np.ndarray:
     return np.full(m.shape[:-1], base, dtype=np.int64)
 
 
-@register_kernel("dense_step", "numpy")
 def dense_step(patterns, states, table, base, relative):
     """One synchronous update of every unit, all computed from the same state.
 
@@ -84,7 +82,6 @@ def dense_step(patterns, states, table, base, relative):
     return sign_update(fields, states)
 
 
-@register_kernel("dense_async", "numpy")
 def dense_async(patterns, states, table, base, relative, max_sweeps, seeds):
     """Asynchronous dynamics: sweeps over fresh random permutations.
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from engramsim.sim.backends import register_kernel
 from engramsim.sim.kernels.sdr_numpy import n_words
 from engramsim.sim.kernels.splitmix_numba import _GOLDEN, _mix
 
@@ -227,7 +226,7 @@ def _union_loop(n, a, s, n_stored, trials, seed, n_blocks):
     for blk in prange(n_blocks):
         union = np.zeros(words, dtype=np.uint64)
         scratch = np.zeros(words, dtype=np.uint64)
-        union_cells = np.empty(max(n_stored * s, 1), dtype=np.uint64)
+        union_cells = np.empty(max(min(n_stored * s, n), 1), dtype=np.uint64)  # the union has <= n cells
         cells = np.empty(max(a, s, 1), dtype=np.uint64)
         for t in range(blk * trials // n_blocks, (blk + 1) * trials // n_blocks):
             state = _trial_state(seed, t)
@@ -268,7 +267,6 @@ def _blocks(trials: int) -> int:
     return max(1, min(int(trials), _MAX_BLOCKS))
 
 
-@register_kernel("sdr_overlap", "numba")
 def sdr_overlap(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Numba twin of :func:`engramsim.sim.kernels.sdr_numpy.sdr_overlap`."""
     out = np.empty((x.shape[0], y.shape[0]), dtype=np.int64)
@@ -276,7 +274,6 @@ def sdr_overlap(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return out
 
 
-@register_kernel("sdr_match_histogram", "numba")
 def sdr_match_histogram(segment: np.ndarray, n: int, a: int, trials: int, seed: int) -> np.ndarray:
     """Numba twin of :func:`engramsim.sim.kernels.sdr_numpy.sdr_match_histogram`."""
     segment = np.ascontiguousarray(segment, dtype=np.uint64)
@@ -287,13 +284,11 @@ def sdr_match_histogram(segment: np.ndarray, n: int, a: int, trials: int, seed: 
     return full[:length].copy()
 
 
-@register_kernel("sdr_noise_histogram", "numba")
 def sdr_noise_histogram(a: int, s: int, v: int, trials: int, seed: int) -> np.ndarray:
     """Numba twin of :func:`engramsim.sim.kernels.sdr_numpy.sdr_noise_histogram`."""
     return _noise_loop(int(a), int(s), int(v), int(trials), np.uint64(seed), _blocks(trials))
 
 
-@register_kernel("sdr_union_histogram", "numba")
 def sdr_union_histogram(n: int, a: int, s: int, n_stored: int, trials: int, seed: int
                         ) -> tuple[np.ndarray, int]:
     """Numba twin of :func:`engramsim.sim.kernels.sdr_numpy.sdr_union_histogram`."""

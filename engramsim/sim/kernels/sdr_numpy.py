@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from engramsim.sim.backends import register_kernel
 from engramsim.sim.kernels.splitmix import GOLDEN, mix
 
 WORD_BITS = 64
@@ -68,7 +67,6 @@ def unpack(words: np.ndarray, n: int) -> np.ndarray:
     return bits[..., :n].astype(bool)
 
 
-@register_kernel("sdr_overlap", "numpy")
 def sdr_overlap(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Overlaps ``|x_i AND y_j|`` of two batches of packed SDRs.
 
@@ -133,7 +131,6 @@ def _popcount_rows(bits: np.ndarray) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- Monte Carlo
-@register_kernel("sdr_match_histogram", "numpy")
 def sdr_match_histogram(segment: np.ndarray, n: int, a: int, trials: int, seed: int) -> np.ndarray:
     """Histogram of the overlap of random SDRs with a fixed segment.
 
@@ -163,7 +160,6 @@ def sdr_match_histogram(segment: np.ndarray, n: int, a: int, trials: int, seed: 
     return hist
 
 
-@register_kernel("sdr_noise_histogram", "numpy")
 def sdr_noise_histogram(a: int, s: int, v: int, trials: int, seed: int) -> np.ndarray:
     """Histogram of surviving synapses when ``v`` of a pattern's ``a`` active cells are replaced.
 
@@ -189,7 +185,6 @@ def sdr_noise_histogram(a: int, s: int, v: int, trials: int, seed: int) -> np.nd
     return hist
 
 
-@register_kernel("sdr_union_histogram", "numpy")
 def sdr_union_histogram(n: int, a: int, s: int, n_stored: int, trials: int, seed: int
                         ) -> tuple[np.ndarray, int]:
     """Overlap of a random SDR with a fresh union of ``n_stored`` random ``s``-subsets.

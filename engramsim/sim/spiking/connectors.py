@@ -1,9 +1,16 @@
-"""Connectors: which (pre, post) pairs a projection connects, as PyNN names them.
+"""Connectors: which (pre, post) pairs a projection connects, under PyNN's names.
+
+``OneToOneConnector``, ``AllToAllConnector``, ``FixedProbabilityConnector``,
+``FixedNumberPreConnector``, ``FromListConnector`` and ``ArrayConnector``
+take PyNN's arguments; :class:`Dense` (all pairs, weights from a matrix) has
+no PyNN counterpart.  The short names ``OneToOne``, ``AllToAll``,
+``FixedProbability``, ``FixedNumberPre`` and ``FromList`` are aliases kept
+for existing scripts.
 
 A connector's :meth:`~Connector.connect` returns the connection list sorted
 by presynaptic then postsynaptic index: ``(pre, post, weight, delay)`` where
 ``weight`` and ``delay`` are ``None`` unless the connector itself carries them
-(:class:`FromList`, :class:`Dense`).  Random connectors draw from the
+(:class:`FromListConnector`, :class:`Dense`).  Random connectors draw from the
 generator they are given (their own ``seed`` when set, otherwise a stream
 the network derives from its seed and the projection's label).
 """
@@ -56,7 +63,7 @@ def _mask_to_lists(mask: np.ndarray, row0: int) -> tuple[np.ndarray, np.ndarray]
     return pre.astype(np.int64) + row0, post.astype(np.int64)
 
 
-class OneToOne(Connector):
+class OneToOneConnector(Connector):
     """Neuron ``i`` of pre to neuron ``i`` of post (the sizes must match)."""
 
     def connect(self, n_pre, n_post, same, rng):
@@ -66,7 +73,7 @@ class OneToOne(Connector):
         return idx, idx.copy(), None, None
 
 
-class AllToAll(Connector):
+class AllToAllConnector(Connector):
     """Every pre to every post; ``allow_self_connections=False`` drops ``i -> i`` within one population."""
 
     def __init__(self, allow_self_connections: bool = True):
@@ -84,7 +91,7 @@ class AllToAll(Connector):
         return pre, post, None, None
 
 
-class FixedProbability(Connector):
+class FixedProbabilityConnector(Connector):
     """Each pair independently with probability ``p`` (drawn row by row from the generator)."""
 
     def __init__(self, p_connect: float, allow_self_connections: bool = True, seed: Any = None):
@@ -110,7 +117,7 @@ class FixedProbability(Connector):
         return np.concatenate(pres), np.concatenate(posts), None, None
 
 
-class FixedNumberPre(Connector):
+class FixedNumberPreConnector(Connector):
     """Each post neuron receives from ``n`` distinct pre neurons drawn at random."""
 
     def __init__(self, n: int, allow_self_connections: bool = True, seed: Any = None):
@@ -138,7 +145,7 @@ class FixedNumberPre(Connector):
         return pre[order], post[order], None, None
 
 
-class FromList(Connector):
+class FromListConnector(Connector):
     """An explicit list of rows ``(pre, post)``, ``(pre, post, weight)`` or ``(pre, post, weight, delay)``.
 
     Weights and delays given here override the synapse type's.  Repeated
@@ -182,3 +189,33 @@ class Dense(Connector):
         pre = np.repeat(np.arange(n_pre, dtype=np.int64), n_post)
         post = np.tile(np.arange(n_post, dtype=np.int64), n_pre)
         return pre, post, self.matrix.ravel().copy(), None
+
+
+class ArrayConnector(Connector):
+    """PyNN's ``ArrayConnector``: connect ``(i, j)`` wherever ``array[i, j]`` is true (a boolean or 0/1 matrix)."""
+
+    def __init__(self, array: Any):
+        super().__init__()
+        arr = np.asarray(array)
+        if arr.dtype != bool:
+            arr = check_real_array(array, "array", ndim=2)
+            if not np.all((arr == 0) | (arr == 1)):
+                raise ValueError("array must hold booleans or 0/1 values (a connection mask)")
+        if arr.ndim != 2:
+            raise ValueError(f"array must be 2-D (pre size, post size), got shape {arr.shape}")
+        self.array = arr.astype(bool)
+
+    def connect(self, n_pre, n_post, same, rng):
+        if self.array.shape != (n_pre, n_post):
+            raise ValueError(f"ArrayConnector array must have shape ({n_pre}, {n_post}) = (pre size, post size), "
+                             f"got {self.array.shape}")
+        pre, post = _mask_to_lists(self.array, 0)
+        return pre, post, None, None
+
+
+# short names of earlier releases (aliases, nothing more)
+OneToOne = OneToOneConnector
+AllToAll = AllToAllConnector
+FixedProbability = FixedProbabilityConnector
+FixedNumberPre = FixedNumberPreConnector
+FromList = FromListConnector

@@ -1,16 +1,20 @@
 """Lay a built :class:`~engramsim.sim.spiking.network.Network` out as flat arrays and step it.
 
 Cells get global indices in the order their populations were added.  The
-engine holds per-cell-type state and parameter arrays, a ring buffer of
-arriving weights, each static projection stored dense or CSR (by density),
-each plastic projection as a synapse list with row and column indices and
-its STDP traces, and runs the backend's ``spiking_chunk`` kernel over blocks
-of steps.  Poisson sources are drawn here on the host from their seeded
-streams, so every backend sees the same draws.  Noise currents
-(:class:`~engramsim.sim.spiking.celltypes.NoisyCurrentSource`) are generated
-inside the kernels by a counter-based generator keyed by the source, the
-step and the cell, which the NumPy reference and the compiled twin compute
-bit for bit alike.
+engine learns everything about a cell from its cell type (see
+:mod:`engramsim.sim.spiking.cells.base`): its state rows and initial values,
+its kernel parameters, its step kernel, its input channels and current
+units.  It holds the state and parameters of all populations in two flat
+arrays, a ring buffer of arriving weights, each static projection stored
+dense or CSR (by density), each plastic projection as a synapse list with
+row and column indices and its STDP traces, and runs the backend's
+``spiking_chunk`` kernel over blocks of steps with every argument named
+(:mod:`engramsim.sim.spiking.layout`).  Spike sources are asked for their
+spikes on the host, from their seeded streams, so every backend sees the same
+draws.  Noise currents (:class:`~engramsim.sim.spiking.currents.NoisyCurrentSource`)
+are generated inside the kernels by a counter-based generator keyed by the
+source, the step and the cell, which the NumPy reference and the compiled
+twin compute bit for bit alike.
 
 Weights are stored in ``float32`` when every weight of the kind (dense or
 CSR) is exactly a ``float32`` number, and CSR post indices in ``uint16``
@@ -24,27 +28,11 @@ from typing import Any
 
 import numpy as np
 
-from engramsim.sim.backends import add_kernel_module
-from engramsim.sim.random import stream
-from engramsim.sim.spiking.celltypes import (
-    IZHIKEVICH_CURRENT_SCALE,
-    IF_curr_exp,
-    Izhikevich,
-    NoisyCurrentSource,
-    SpikeSourceArray,
-    SpikeSourcePoisson,
-)
-from engramsim.sim.spiking.kernels_numpy import (
-    CSR,
-    DENSE,
-    SCHEME_2003,
-    SCHEME_EULER,
-    noise_values,
-)
-from engramsim.sim.spiking.network import DENSE_THRESHOLD, Projection, refractory_steps
-
-add_kernel_module("numpy", "engramsim.sim.spiking.kernels_numpy")
-add_kernel_module("numba", "engramsim.sim.spiking.kernels_numba")
+from engramsim.sim.spiking.currents import NoisyCurrentSource
+from engramsim.sim.spiking.kernels_numpy import CSR, DENSE
+from engramsim.sim.spiking.layout import Cells, Forced, Noise, Plastic, Record, Static
+from engramsim.sim.spiking.network import DENSE_THRESHOLD, SPIKING_CHUNK, Projection
+from engramsim.sim.spiking.noise_numpy import noise_values
 
 #: most values (steps x cells) of per-block buffers (host-drawn currents, room for spikes)
 BLOCK_ELEMENTS = 1 << 22
@@ -57,6 +45,7 @@ class Engine:
 
     def __init__(self, network: Any):
         self.network = network
+        self.backend = network.backend
         self.dt = network.dt
         self.step = 0
         pops = network.populations
@@ -70,46 +59,39 @@ class Engine:
         self._layout_sources(pops)
         self._layout_noise(pops)
         self._layout_recording(network.monitors)
-        self.kernel = network.backend.kernel("spiking_chunk")
+        self.kernel = self.backend.kernel(SPIKING_CHUNK)
 
     # --- layout -------------------------------------------------------------------------------
     def _layout_cells(self, pops) -> None:
-        dt = self.dt
-        lif = [p for p in pops if isinstance(p.celltype, IF_curr_exp)]
-        izh = [p for p in pops if isinstance(p.celltype, Izhikevich)]
-        unknown = [p for p in pops if not isinstance(p.celltype, (IF_curr_exp, Izhikevich, SpikeSourceArray,
-                                                                  SpikeSourcePoisson))]
-        if unknown:
-            raise TypeError(f"the engine cannot simulate {type(unknown[0].celltype).__name__} cells")
-        self.lif_pops, self.izh_pops = lif, izh
-        self.lif_g = _concat([np.arange(p.size) + p.first_index for p in lif], np.int64)
-        rows = []
-        for p in lif:
-            q = lambda name, p=p: p.celltype.per_neuron(name, p.size)  # noqa: E731
-            tau_e, tau_i = q("tau_syn_E"), q("tau_syn_I")
-            rows.append(np.stack([
-                q("v_rest"), q("tau_m") / q("cm"), np.exp(-dt / q("tau_m")),
-                (tau_e / dt) * (1.0 - np.exp(-dt / tau_e)), (tau_i / dt) * (1.0 - np.exp(-dt / tau_i)),
-                np.exp(-dt / tau_e), np.exp(-dt / tau_i), q("v_thresh"), q("v_reset"), q("i_offset"),
-            ]))
-        self.lif_par = np.ascontiguousarray(np.concatenate(rows, axis=1)) if rows else np.zeros((10, 0))
-        self.lif_tref = _concat([refractory_steps(p.celltype.per_neuron("tau_refrac", p.size), dt) for p in lif],
-                            np.int64)
-        self.lif_v = _concat([p.initial("v") for p in lif])
-        self.lif_ie = _concat([p.initial("isyn_exc") for p in lif])
-        self.lif_ii = _concat([p.initial("isyn_inh") for p in lif])
-        self.lif_refr = np.zeros(self.lif_g.size, np.int64)
+        """State and kernel parameters of every population with a step kernel, and the tuple of its steps."""
+        meta, states, pars, specs = [], [], [], []
+        s_off = p_off = 0
+        self._state_offset: dict[int, int] = {}
+        for p in pops:
+            ct = p.celltype
+            if ct.is_source:
+                continue
+            if ct.kernel is None:
+                raise TypeError(f"the engine cannot simulate {type(ct).__name__} cells: the cell type declares "
+                                f"no step kernel")
+            spec = ct.kernel.spec
+            if spec not in specs:
+                specs.append(spec)
+            state = np.stack([p.initial(name) for name in ct.state_spec])
+            par = ct.kernel_parameters(p.size, self.dt)
+            meta.append((p.first_index, p.size, s_off, state.shape[0], p_off, par.shape[0], specs.index(spec),
+                         ct.n_channels))
+            self._state_offset[id(p)] = s_off
+            states.append(state.ravel())
+            pars.append(par.ravel())
+            s_off += state.size
+            p_off += par.size
+        self.cells = Cells(np.array(meta, dtype=np.int64).reshape(-1, 8), _concat(states), _concat(pars))
+        if not specs:  # the compiled loop needs a (never called) step to know the tuple's type
+            from engramsim.sim.spiking.cells.if_curr_exp import IF_curr_exp
 
-        self.izh_g = _concat([np.arange(p.size) + p.first_index for p in izh], np.int64)
-        rows = []
-        for p in izh:
-            q = lambda name, p=p: p.celltype.per_neuron(name, p.size)  # noqa: E731
-            rows.append(np.stack([q("a"), q("b"), q("c"), q("d"), IZHIKEVICH_CURRENT_SCALE * q("i_offset")]))
-        self.izh_par = np.ascontiguousarray(np.concatenate(rows, axis=1)) if rows else np.zeros((5, 0))
-        self.izh_scheme = _concat([np.full(p.size, SCHEME_2003 if p.celltype.scheme == "izhikevich2003"
-                                       else SCHEME_EULER) for p in izh], np.int64)
-        self.izh_v = _concat([p.initial("v") for p in izh])
-        self.izh_u = _concat([p.initial("u") for p in izh])
+            specs.append(IF_curr_exp.kernel.spec)
+        self.steps = tuple(self.backend.kernel(spec) for spec in specs)
         self.has_currents = any(not isinstance(src, NoisyCurrentSource) for p in pops for src in p.current_sources)
 
     def _layout_projections(self, projections: list[Projection]) -> None:
@@ -166,7 +148,7 @@ class Engine:
                 csr_off += n_pre + 1
                 nnz += w.size
         csr_targets = max((m[4] for m in meta if m[0] == CSR), default=0)
-        self.proj = (np.array(meta, dtype=np.int64).reshape(-1, 8), _compact(_concat(dense, np.float64)),
+        self.proj = Static(np.array(meta, dtype=np.int64).reshape(-1, 8), _compact(_concat(dense, np.float64)),
                      _concat(ptrs, np.int64), _concat(posts, np.uint16 if csr_targets <= UINT16_TARGETS else np.int32),
                      _compact(_concat(ws, np.float64)), _concat(ds, np.int32))
         self.n_slots = max_delay + 1
@@ -176,7 +158,7 @@ class Engine:
     def _layout_plastic(self, projections: list[Projection]) -> None:
         """Plastic projections as synapse lists with row (pre) and column (post) indices, and STDP state.
 
-        See the ``plastic`` tuple in :mod:`engramsim.sim.spiking.kernels_numpy`.
+        See :class:`~engramsim.sim.spiking.layout.Plastic` and :mod:`engramsim.sim.spiking.stdp_numpy`.
         """
         meta, par, row_ptr, col_ptr, col_syn, syn_pre, syn_post, ws = [], [], [], [], [], [], [], []
         syn_off = row_off = col_off = pre_off = post_off = 0
@@ -206,30 +188,22 @@ class Engine:
             post_off += n_post
         w = _concat(ws, np.float64)
         n_hist = self.n_total if projections else 0
-        self.plastic = (np.array(meta, dtype=np.int64).reshape(-1, 10), np.array(par, dtype=np.float64).reshape(-1, 7),
+        self.plastic = Plastic(np.array(meta, dtype=np.int64).reshape(-1, 10), np.array(par, dtype=np.float64).reshape(-1, 7),
                         _concat(row_ptr, np.int64), _concat(col_ptr, np.int64), _concat(col_syn, np.int64),
                         _concat(syn_pre, np.int64), _concat(syn_post, np.int64), w, w.copy(),
                         np.full(pre_off, -1, np.int64), np.zeros(pre_off), np.full(post_off, -1, np.int64),
                         np.zeros(post_off), np.zeros((hist_len, n_hist), np.int64), np.zeros(hist_len, np.int64))
 
     def _layout_sources(self, pops) -> None:
-        self.arrays = []  # (first index, steps per cell)
-        self.poisson = []  # (population, generator)
-        for p in pops:
-            if isinstance(p.celltype, SpikeSourceArray):
-                steps = [np.unique(np.rint(t / self.dt).astype(np.int64)) for t in p.celltype.times_per_neuron(p.size)]
-                self.arrays.append((p.first_index, steps))
-            elif isinstance(p.celltype, SpikeSourcePoisson):
-                seed = p.celltype.seed
-                rng = stream(seed, "poisson") if seed is not None else stream(self.network.seed, f"poisson:{p.label}")
-                self.poisson.append((p, rng))
+        self.emitters = [(p.first_index, p.celltype.emitter(p, self.dt, self.network.seed))
+                         for p in pops if p.celltype.is_source]
 
     def _layout_noise(self, pops) -> None:
-        """Noise sources for the kernels: (meta: first cell, size, offset; keys; mean; std), in model units."""
+        """Noise sources for the kernels (see :class:`~engramsim.sim.spiking.layout.Noise`), in model units."""
         meta, keys, means, stds = [], [], [], []
         off = 0
         for p in pops:
-            scale = IZHIKEVICH_CURRENT_SCALE if isinstance(p.celltype, Izhikevich) else 1.0
+            scale = p.celltype.current_scale
             for src in p.current_sources:
                 if isinstance(src, NoisyCurrentSource):
                     meta.append((p.first_index, p.size, off))
@@ -237,8 +211,8 @@ class Engine:
                     means.append(np.broadcast_to(np.asarray(src.mean, dtype=np.float64), (p.size,)) * scale)
                     stds.append(np.broadcast_to(np.asarray(src.stdev, dtype=np.float64), (p.size,)) * scale)
                     off += p.size
-        self.noise = (np.array(meta, dtype=np.int64).reshape(-1, 3), np.array(keys, dtype=np.uint64),
-                      _concat(means), _concat(stds))
+        self.noise = Noise(np.array(meta, dtype=np.int64).reshape(-1, 3), np.array(keys, dtype=np.uint64),
+                           _concat(means), _concat(stds))
 
     def noise_currents(self, first: int, n_steps: int) -> np.ndarray:
         """The noise currents (model units) of steps ``first .. first + n_steps - 1``, as the kernels generate them.
@@ -260,47 +234,31 @@ class Engine:
         return out
 
     def _layout_recording(self, monitors) -> None:
+        """Positions in the flat state of every recorded (variable, cell); each state monitor gets its columns."""
         self.monitors = monitors
-        self.lif_rec = np.zeros(0, np.int64)
-        self.izh_rec = np.zeros(0, np.int64)
-        lif_pos = {int(g): k for k, g in enumerate(self.lif_g)}
-        izh_pos = {int(g): k for k, g in enumerate(self.izh_g)}
-        lif_rec, izh_rec = [], []
+        pos = []
         for m in monitors:
             if m.kind == "state":
-                glob = m.population.first_index + m.indices
-                if isinstance(m.population.celltype, IF_curr_exp):
-                    m.slot = ("lif", len(lif_rec))
-                    lif_rec.extend(lif_pos[int(g)] for g in glob)
-                else:
-                    m.slot = ("izh", len(izh_rec))
-                    izh_rec.extend(izh_pos[int(g)] for g in glob)
-        self.lif_rec = np.array(lif_rec, dtype=np.int64)
-        self.izh_rec = np.array(izh_rec, dtype=np.int64)
+                pop, ct = m.population, m.population.celltype
+                rows = list(ct.state_spec)
+                base = self._state_offset[id(pop)]
+                m.slot = len(pos)
+                for name in m.variables:
+                    pos.extend((base + rows.index(name) * pop.size + m.indices).tolist())
+        self.state_pos = np.array(pos, dtype=np.int64)
 
     # --- running ------------------------------------------------------------------------------
-    def _forced(self, first: int, n_steps: int) -> tuple[np.ndarray, np.ndarray]:
+    def _forced(self, first: int, n_steps: int) -> Forced:
         """Spike-source events of steps ``first .. first + n_steps - 1`` as CSR over steps."""
         steps, cells = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
-        for first_index, per_cell in self.arrays:
-            for i, st in enumerate(per_cell):
-                sel = st[(st >= first) & (st < first + n_steps)]
-                steps.append(sel - first)
-                cells.append(np.full(sel.size, first_index + i, np.int64))
-        for pop, rng in self.poisson:
-            ct = pop.celltype
-            rate = ct.per_neuron("rate", pop.size)
-            start, duration = ct.per_neuron("start", pop.size), ct.per_neuron("duration", pop.size)
-            draws = rng.random((n_steps, pop.size))
-            times = (first + np.arange(n_steps))[:, None] * self.dt
-            fire = (draws < rate * self.dt / 1000.0) & (times >= start) & (times < start + duration)
-            s, c = np.nonzero(fire)
-            steps.append(s.astype(np.int64))
-            cells.append(c.astype(np.int64) + pop.first_index)
+        for first_index, emitter in self.emitters:
+            s, c = emitter.events(first, n_steps)
+            steps.append(s)
+            cells.append(c + first_index)
         steps_all, cells_all = np.concatenate(steps), np.concatenate(cells)
         order = np.lexsort((cells_all, steps_all))
         ptr = np.concatenate([[0], np.cumsum(np.bincount(steps_all, minlength=n_steps))]).astype(np.int64)
-        return ptr, cells_all[order]
+        return Forced(ptr, cells_all[order])
 
     def _currents(self, first: int, n_steps: int) -> np.ndarray:
         if not self.has_currents:
@@ -311,26 +269,21 @@ class Engine:
             host = [src for src in pop.current_sources if not isinstance(src, NoisyCurrentSource)]
             for src in host:
                 ext[:, sl] += src.values(first, n_steps, pop.size, self.dt)
-            if host and isinstance(pop.celltype, Izhikevich):
-                ext[:, sl] *= IZHIKEVICH_CURRENT_SCALE
+            if host and pop.celltype.current_scale != 1.0:
+                ext[:, sl] *= pop.celltype.current_scale
         return ext
 
-    def _block(self, k: int) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray, np.ndarray]:
+    def _block(self, k: int) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
         """Run ``k`` steps through the kernel; return the spikes (CSR over steps) and recorded states."""
         first = self.step
-        ptr, idx = self._forced(first, k)
+        forced = self._forced(first, k)
         ext = self._currents(first, k) if k else np.zeros((0, self.n_total))
-        spike_ptr = np.zeros(k + 1, dtype=np.int64)
         # room for every cell spiking every step; pages that are not written are never touched
-        spike_idx = np.empty(max(k * self.n_total, 1), dtype=np.int32)
-        lif_out = np.zeros((k, 3, self.lif_rec.size))
-        izh_out = np.zeros((k, 2, self.izh_rec.size))
-        self.kernel(k, first, self.dt, self.buf,
-                    (self.lif_g, self.lif_v, self.lif_ie, self.lif_ii, self.lif_refr, self.lif_tref, self.lif_par),
-                    (self.izh_g, self.izh_v, self.izh_u, self.izh_par, self.izh_scheme),
-                    ext, self.noise, ptr, idx, self.proj,
-                    (spike_ptr, spike_idx, self.lif_rec, lif_out, self.izh_rec, izh_out), self.plastic)
-        return (spike_ptr, spike_idx[:spike_ptr[k]]), lif_out, izh_out
+        rec = Record(np.zeros(k + 1, dtype=np.int64), np.empty(max(k * self.n_total, 1), dtype=np.int32),
+                     self.state_pos, np.zeros((k, self.state_pos.size)))
+        self.kernel(k, first, self.dt, self.buf, self.steps, self.cells, ext, self.noise, forced, self.proj, rec,
+                    self.plastic)
+        return (rec.spike_ptr, rec.spike_idx[:rec.spike_ptr[k]]), rec.state_out
 
     def compile(self) -> None:
         """Compile (or load from cache) the kernel with a zero-step call; nothing advances."""
@@ -343,9 +296,9 @@ class Engine:
         while done < n_steps:
             k = min(block, n_steps - done)
             first = self.step
-            spikes, lif_out, izh_out = self._block(k)
+            spikes, states = self._block(k)
             for m in self.monitors:
-                m.collect(first, spikes, lif_out, izh_out)
+                m.collect(first, spikes, states)
             self.step += k
             done += k
 
@@ -358,13 +311,13 @@ class Engine:
         """
         kind, off, sign = self._where[id(proj)]
         if kind == "plastic":
-            w = self.plastic[7] if include_pending else self.plastic[8]
+            w = self.plastic.w if include_pending else self.plastic.w_sent
             return w[off:off + proj.n_connections].copy()
         if kind == "dense":
             n_post = proj.post.size
-            flat = self.proj[1][off + proj.pre_index * n_post + proj.post_index]
+            flat = self.proj.dense_w[off + proj.pre_index * n_post + proj.post_index]
         else:
-            flat = self.proj[4][off:off + proj.n_connections]
+            flat = self.proj.csr_w[off:off + proj.n_connections]
         return sign * flat.astype(np.float64)
 
 
@@ -380,7 +333,19 @@ def _compact(w: np.ndarray) -> np.ndarray:
 
 
 def _channel(proj: Projection) -> tuple[int, float]:
-    """Ring-buffer channel and weight sign of a projection (Izhikevich cells take inhibition as negative weights)."""
-    post_izh = isinstance(proj.post.celltype, Izhikevich)
+    """Ring-buffer channel and weight sign of a projection (one-channel cells take inhibition as negative weights)."""
     inhibitory = proj.receptor_type == "inhibitory"
-    return (1 if inhibitory and not post_izh else 0), (-1.0 if inhibitory and post_izh else 1.0)
+    if proj.post.celltype.n_channels == 2:
+        return (1 if inhibitory else 0), 1.0
+    return 0, (-1.0 if inhibitory else 1.0)
+def _concat(parts: list, dtype: Any = np.float64) -> np.ndarray:
+    """Concatenate per-population (or per-projection) arrays as ``dtype``; an empty array when there are none."""
+    return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)
+
+
+def _compact(w: np.ndarray) -> np.ndarray:
+    """``w`` as float32 when that loses nothing (every value is a float32 number), else unchanged."""
+    w32 = w.astype(np.float32)
+    return w32 if np.array_equal(w32.astype(np.float64), w) else w
+
+

@@ -35,13 +35,19 @@ class Monitor:
         if population.network is not None:
             population.network.add(self)
 
-    def collect(self, first_step: int, spikes: tuple[np.ndarray, np.ndarray], lif_out: np.ndarray,
-                izh_out: np.ndarray) -> None:
+    def collect(self, first_step: int, spikes: tuple[np.ndarray, np.ndarray], states: np.ndarray) -> None:
         """Take a block of recordings from the engine.
 
         ``spikes`` is ``(ptr, idx)``: the global cells that spiked at block
         step ``s`` are ``idx[ptr[s]:ptr[s + 1]]``, in ascending order.
+        ``states[s]`` holds every recorded state value after step ``s``; a
+        state monitor's values start at its column ``slot`` (set by the
+        engine), variable by variable, each over the monitor's cells.
         """
+        raise NotImplementedError
+
+    def clear(self) -> None:
+        """Forget what was recorded (PyNN's ``reset`` does this)."""
         raise NotImplementedError
 
     @property
@@ -56,11 +62,14 @@ class SpikeMonitor(Monitor):
 
     def __init__(self, population: Any):
         super().__init__(population)
+        self.clear()
+
+    def clear(self) -> None:
         self._steps: list[np.ndarray] = []
         self._cells: list[np.ndarray] = []
         self.n_steps = 0
 
-    def collect(self, first_step, spikes, lif_out, izh_out):
+    def collect(self, first_step, spikes, states):
         pop = self.population
         ptr, idx = spikes
         n_block = ptr.size - 1
@@ -120,20 +129,19 @@ class SpikeMonitor(Monitor):
 
     def to_neo(self):
         """A :class:`neo.Block` with one Segment holding one SpikeTrain per neuron (PyNN's layout)."""
+        return to_neo([self])
+
+    def _add_to_segment(self, seg) -> None:
         import neo
         import quantities as pq
 
         pop = self.population
         t_stop = max(self.n_steps * self.dt, self.dt)
-        block = neo.Block(name=pop.label)
-        seg = neo.Segment(name="segment000")
-        block.segments.append(seg)
         for i, times in enumerate(self.spike_trains()):
             st = neo.SpikeTrain(times * pq.ms, t_start=0.0 * pq.ms, t_stop=t_stop * pq.ms,
                                 source_population=pop.label, source_id=i, channel_id=i)
             st.annotate(source_index=i)
             seg.spiketrains.append(st)
-        return block
 
 
 class StateMonitor(Monitor):
@@ -142,7 +150,7 @@ class StateMonitor(Monitor):
     Parameters
     ----------
     population
-        An ``IF_curr_exp`` or ``Izhikevich`` population.
+        A population of cells with state (not a spike source).
     variables
         Names from the cell type's ``recordable`` (e.g. ``"v"``, ``"u"``).
     indices
@@ -167,23 +175,26 @@ class StateMonitor(Monitor):
         super().__init__(population)
         self.variables = names
         self.indices = idx
-        self.slot: tuple[str, int] | None = None
+        self.slot: int | None = None
+        self.clear()
+
+    def clear(self) -> None:
         self._blocks: list[np.ndarray] = []
         self.first_step = None
 
-    def collect(self, first_step, spikes, lif_out, izh_out):
-        group, start = self.slot
-        out = lif_out if group == "lif" else izh_out
+    def collect(self, first_step, spikes, states):
+        n_values = len(self.variables) * self.indices.size
         if self.first_step is None:
             self.first_step = first_step
-        self._blocks.append(out[:, :, start:start + self.indices.size].copy())
+        block = states[:, self.slot:self.slot + n_values]
+        self._blocks.append(block.reshape(states.shape[0], len(self.variables), self.indices.size).copy())
 
     def to_xarray(self) -> xr.Dataset:
         """One ``(time, neuron)`` variable per recorded state variable, with units."""
         import xarray as xr
 
         ct = self.population.celltype
-        order = ct.recordable
+        order = self.variables
         data = np.concatenate(self._blocks) if self._blocks else np.zeros((0, len(order), self.indices.size))
         times = (np.arange(data.shape[0]) + (self.first_step or 0)) * self.dt
         ds = xr.Dataset(coords={"time": ("time", times, {"units": "ms"}), "neuron": self.indices})
@@ -192,3 +203,37 @@ class StateMonitor(Monitor):
                         {"units": ct.units.get(name, "1"), "long_name": f"{name} of {self.population.label}"})
         ds.attrs.update(population=self.population.label, dt=self.dt)
         return ds
+
+    def _add_to_segment(self, seg) -> None:
+        import neo
+        import quantities as pq
+
+        ds = self.to_xarray()
+        ct = self.population.celltype
+        for name in self.variables:
+            sig = neo.AnalogSignal(ds[name].values, units=_neo_units(ct.units.get(name, "1")),
+                                   sampling_period=self.dt * pq.ms, t_start=float(ds["time"].values[0]
+                                                                                   if ds.sizes["time"] else 0.0) * pq.ms,
+                                   name=name, source_population=self.population.label)
+            sig.array_annotate(channel_index=self.indices.copy())
+            seg.analogsignals.append(sig)
+
+    def to_neo(self):
+        """A :class:`neo.Block` with one AnalogSignal (time x recorded cells) per variable (PyNN's layout)."""
+        return to_neo([self])
+
+
+def _neo_units(units: str) -> str:
+    return {"1": "dimensionless", "mV/ms": "mV/ms", "1/ms": "1/ms"}.get(units, units)
+
+
+def to_neo(monitors: list[Monitor], name: str | None = None):
+    """One :class:`neo.Block` with one Segment holding what ``monitors`` recorded (PyNN's ``get_data`` layout)."""
+    import neo
+
+    block = neo.Block(name=name or (monitors[0].population.label if monitors else None))
+    seg = neo.Segment(name="segment000")
+    block.segments.append(seg)
+    for m in monitors:
+        m._add_to_segment(seg)
+    return block

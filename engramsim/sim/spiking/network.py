@@ -19,14 +19,15 @@ reaches a target ``delay`` steps later (``delay >= 1``).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from engramsim.sim.random import check_seed, stream
-from engramsim.sim.spiking.celltypes import CellType, CurrentSource, NoisyCurrentSource
+from engramsim.sim.backends import KernelSpec
+from engramsim.sim.spiking.cells.base import CellType
+from engramsim.sim.spiking.currents import CurrentSource, NoisyCurrentSource
 from engramsim.sim.spiking.connectors import Connector
 from engramsim.sim.validation import (
     check_choice,
@@ -41,6 +42,10 @@ RECEPTOR_TYPES = ("excitatory", "inhibitory")
 STORAGE = ("auto", "dense", "csr")
 #: "auto" stores a projection densely at or above this fraction of all pairs (and a uniform delay)
 DENSE_THRESHOLD = 0.5
+#: the engine's loop over a block of steps (NumPy reference written against the array namespace, Numba twin)
+SPIKING_CHUNK = KernelSpec("spiking_chunk", {"numpy": "engramsim.sim.spiking.kernels_numpy:spiking_chunk",
+                                             "numba": "engramsim.sim.spiking.kernels_numba:spiking_chunk"},
+                           xp_generic=True)
 
 
 class Population:
@@ -74,6 +79,7 @@ class Population:
         self.network: Network | None = None
         self.first_index = -1  # global index of cell 0, set by the network
         self.initialize(**(initial_values or {}))
+        _join_default(self)
 
     def initialize(self, **values: Any) -> None:
         """Set initial values of state variables (before the first run)."""
@@ -93,9 +99,7 @@ class Population:
         """The initial value of state variable ``name`` per cell (a fresh array)."""
         if name in self.initial_values:
             return self.initial_values[name].copy()
-        if name == "v" and "v_rest" in self.celltype.parameters:
-            return self.celltype.per_neuron("v_rest", self.size)
-        return np.full(self.size, float(self.celltype.default_initial_values[name]))
+        return self.celltype.initial_value(name, self.size)
 
     def inject(self, source: CurrentSource) -> None:
         """Inject a current source (nA) into every cell of this population."""
@@ -131,6 +135,24 @@ class Population:
         if self.network is not None:
             self.network.add(*monitors)
         return monitors[0] if len(monitors) == 1 else monitors
+
+    def get_data(self, variables: str | Sequence[str] = "all"):
+        """What this population recorded, as a :class:`neo.Block` (PyNN's ``Population.get_data``).
+
+        Parameters
+        ----------
+        variables
+            ``"all"`` (default), ``"spikes"``, a state variable, or a list of these.
+        """
+        from engramsim.sim.spiking.monitors import to_neo
+
+        names = None if variables == "all" else ([variables] if isinstance(variables, str) else list(variables))
+        chosen = []
+        for m in self.monitors:
+            recorded = ["spikes"] if m.kind == "spikes" else list(m.variables)
+            if names is None or any(n in names for n in recorded):
+                chosen.append(m)
+        return to_neo(chosen, name=self.label)
 
     def __len__(self) -> int:
         return self.size
@@ -206,6 +228,10 @@ class Projection:
     receptor_type
         ``"excitatory"`` or ``"inhibitory"`` (an inhibitory weight ``w > 0``
         lowers the target; plastic weights are then bounded magnitudes).
+        Inhibitory weights may be given positive (sPyNNaker's convention) or
+        negative (PyNN/NEST's convention for current-based cells); the
+        engine stores the magnitudes and :meth:`get` returns them in the
+        sign they were given.
     label
         Name used for the connector's random stream.
     storage
@@ -251,6 +277,9 @@ class Projection:
         # the connection list, filled by build(): sorted by (pre, post)
         self.pre_index = self.post_index = self.delays = None
         self.weights: np.ndarray | None = None
+        #: +1, or -1 when inhibitory weights were given negative (PyNN/NEST's convention); magnitudes are stored
+        self.weight_sign = 1.0
+        _join_default(self)
 
     def build(self, rng: np.random.Generator, dt: float) -> None:
         """Draw the connections and resolve weights and delays (called by the network)."""
@@ -262,8 +291,17 @@ class Projection:
             weight = _per_connection(syn.weight, n, "weight")
         if delay is None:
             delay = dt if syn.delay is None else _per_connection(syn.delay, n, "delay")
+        if self.pre_index is not None:  # rebuilt after reset(): the same synapses, with their weights now
+            return
+        weight = np.asarray(weight, dtype=np.float64)
+        if self.receptor_type == "inhibitory" and weight.size and np.any(weight < 0):
+            if np.any(weight > 0):
+                raise ValueError(f"weight: an inhibitory projection takes weights of one sign (all >= 0, "
+                                 f"sPyNNaker's convention, or all <= 0, PyNN/NEST's), got both signs ({self!r})")
+            self.weight_sign = -1.0
+            weight = -weight
         self.pre_index, self.post_index = pre, post
-        self.weights = np.asarray(weight, dtype=np.float64).copy()
+        self.weights = weight.copy()
         self.delays = delay_steps(delay, dt, n)
         if self.plastic:
             self._check_plastic(dt)
@@ -314,6 +352,7 @@ class Projection:
             raise RuntimeError("the projection is not built yet; run the network first")
         w = (self.network.current_weights(self, include_pending=bool(include_pending))
              if self.network is not None else self.weights.copy())
+        w = self.weight_sign * w
         return w if format == "list" else self._as_array(w, "last")
 
     def get(self, attribute_names: str | Sequence[str], format: str, with_address: bool = True,
@@ -417,7 +456,7 @@ class Network:
         self.dt = check_float(dt, "dt", 0.0, strict_minimum=True)
         check_seed(seed)
         self.seed = seed
-        self.backend = get_backend(backend)
+        self.backend = get_backend(backend, kernels=(SPIKING_CHUNK,))
         self.populations: list[Population] = []
         self.projections: list[Projection] = []
         self.monitors: list[Any] = []
@@ -444,6 +483,7 @@ class Network:
             if isinstance(obj, Population):
                 if obj.network is self:
                     continue
+                _release_from_default(obj)
                 if obj.network is not None:
                     raise ValueError(f"{obj!r} already belongs to another network")
                 obj.network = self
@@ -456,6 +496,7 @@ class Network:
             elif isinstance(obj, Projection):
                 if obj.network is self:
                     continue
+                _release_from_default(obj)
                 self.add(obj.pre, obj.post)
                 obj.network = self
                 if obj.label is None:
@@ -497,6 +538,20 @@ class Network:
         self.engine.run(int(round(n_steps)))
         return self
 
+    def reset(self) -> None:
+        """Back to time 0 (PyNN's ``reset``): cells to their initial values, recordings cleared.
+
+        Connections are kept, and so are the weights of plastic projections
+        as they are now (every pairing so far applied).
+        """
+        if self.engine is None:
+            return
+        for proj in self.projections:
+            proj.weights = self.engine.weights_of(proj)
+        for m in self.monitors:
+            m.clear()
+        self.engine = None
+
     def current_weights(self, projection: Projection, include_pending: bool = True) -> np.ndarray:
         """Weights of ``projection`` per connection, as they are now (see :meth:`Projection.get_weights`)."""
         if self.engine is None:
@@ -513,6 +568,31 @@ class Network:
                 f"dt={self.dt}, backend={self.backend.name!r})")
 
 
-def refractory_steps(tau_refrac: np.ndarray, dt: float) -> np.ndarray:
-    """``ceil(tau_refrac / dt)`` as sPyNNaker computes it (tolerant to rounding of the ratio)."""
-    return np.array([math.ceil(x / dt - 1e-9) for x in tau_refrac], dtype=np.int64)
+
+
+def _join_default(obj: Any) -> None:
+    """Add a new population or projection to the default network of :func:`~engramsim.sim.spiking.setup`."""
+    from engramsim.sim.spiking.simulator import current_network
+
+    net = current_network()
+    if net is not None and not net.built:
+        net.add(obj)
+
+
+def _release_from_default(obj: Any) -> None:
+    """Take ``obj`` out of the (unbuilt) default network, so that an explicit network can own it."""
+    from engramsim.sim.spiking.simulator import current_network
+
+    net = current_network()
+    if net is None or obj.network is not net or net.built:
+        return
+    if isinstance(obj, Population):
+        if any(p.pre is obj or p.post is obj for p in net.projections):
+            return
+        net.populations.remove(obj)
+        for m in obj.monitors:
+            if m in net.monitors:
+                net.monitors.remove(m)
+    else:
+        net.projections.remove(obj)
+    obj.network = None

@@ -15,8 +15,8 @@ from engramsim.sim.spiking import (
     NoisyCurrentSource,
     Population,
 )
-from engramsim.sim.spiking.kernels_numba import counter_normals as counter_normals_numba
-from engramsim.sim.spiking.kernels_numpy import (
+from engramsim.sim.spiking.noise_numba import counter_normals as counter_normals_numba
+from engramsim.sim.spiking.noise_numpy import (
     ZIG_K,
     ZIG_R,
     counter_normals,

@@ -1,0 +1,83 @@
+"""Numba twin of :mod:`engramsim.sim.spiking.stdp_numpy`: the same updates synapse by synapse."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True)
+def _plastic_arrivals(t, dt, flat, n_slots, n_total, meta, par, row_ptr, syn_post, w, w_sent, pre_last, pre_x,
+                      post_last, post_y, hist, hist_n):
+    n_hist = hist.shape[0]
+    slot = t % n_slots
+    for p in range(meta.shape[0]):
+        pre0, n_pre, post0, ch, delay = meta[p, 0], meta[p, 1], meta[p, 2], meta[p, 4], meta[p, 5]
+        row_off, pre_off, post_off = meta[p, 6], meta[p, 8], meta[p, 9]
+        amp_minus, tau_plus, tau_minus, w_min, w_max, sign = par[p, 1], par[p, 2], par[p, 3], par[p, 4], \
+            par[p, 5], par[p, 6]
+        h = (t - delay + n_hist) % n_hist
+        base = (slot * 2 + ch) * n_total + post0
+        for q in range(hist_n[h]):
+            g = hist[h, q]
+            if g < pre0:
+                continue
+            if g >= pre0 + n_pre:
+                break
+            j = g - pre0
+            for e in range(row_ptr[row_off + j], row_ptr[row_off + j + 1]):
+                i = syn_post[e]
+                last = post_last[post_off + i]
+                if last >= 0:
+                    y = post_y[post_off + i] * math.exp(-((t - last) * dt) / tau_minus)
+                    x = w[e] - amp_minus * y
+                    if x < w_min:
+                        x = w_min
+                    if x > w_max:
+                        x = w_max
+                    w[e] = x
+                w_sent[e] = w[e]
+                flat[base + i] += sign * w[e]
+            k = pre_off + j
+            if pre_last[k] >= 0:
+                pre_x[k] = (pre_x[k] + 1.0) * math.exp(-((t - pre_last[k]) * dt) / tau_plus)
+            pre_last[k] = t
+
+
+@njit(cache=True)
+def _plastic_post_spikes(t, dt, spikes, n_spikes, meta, par, col_ptr, col_syn, syn_pre, w, pre_last, pre_x,
+                         post_last, post_y):
+    for p in range(meta.shape[0]):
+        post0, n_post, col_off, pre_off, post_off = meta[p, 2], meta[p, 3], meta[p, 7], meta[p, 8], meta[p, 9]
+        amp_plus, tau_plus, tau_minus, w_min, w_max = par[p, 0], par[p, 2], par[p, 3], par[p, 4], par[p, 5]
+        lo = np.searchsorted(spikes[:n_spikes], post0)
+        for q in range(lo, n_spikes):
+            g = spikes[q]
+            if g >= post0 + n_post:
+                break
+            i = g - post0
+            for c in range(col_ptr[col_off + i], col_ptr[col_off + i + 1]):
+                e = col_syn[c]
+                k = pre_off + syn_pre[e]
+                last = pre_last[k]
+                if last >= 0:
+                    if last == t:
+                        x = pre_x[k]
+                    else:
+                        x = (pre_x[k] + 1.0) * math.exp(-((t - last) * dt) / tau_plus)
+                    v = w[e] + amp_plus * x
+                    if v < w_min:
+                        v = w_min
+                    if v > w_max:
+                        v = w_max
+                    w[e] = v
+            k = post_off + i
+            if post_last[k] >= 0:
+                post_y[k] = 1.0 + post_y[k] * math.exp(-((t - post_last[k]) * dt) / tau_minus)
+            else:
+                post_y[k] = 1.0
+            post_last[k] = t
+
+
