@@ -59,25 +59,32 @@ from engramsim.networks.sparsey.csa import (
     VToMu,
     csa_preset,
 )
-from engramsim.networks.sparsey.hierarchy import Sparsey, SparseyLevel
-from engramsim.networks.sparsey.macrocolumn import SparseyMac
+from engramsim.networks.sparsey.hierarchy import SCHEDULES, Sparsey
+from engramsim.networks.sparsey.level import MCH, SparseyLevel
+from engramsim.networks.sparsey.macrocolumn import TIE_BREAKS, SparseyMac
+from engramsim.networks.sparsey.permanence import PermanenceCurve, WeightTable
 
 __all__ = [
     "CSA",
-    "PRESETS",
-    "READOUTS",
-    "Expansivity",
     "ExpLogitMu",
+    "Expansivity",
     "LinearExpansivity",
     "LogisticMu",
+    "MCH",
     "OffsetLogisticMu",
+    "PRESETS",
+    "PermanenceCurve",
     "PowerExpansivity",
+    "READOUTS",
+    "SCHEDULES",
     "Sparsey",
     "SparseyCoreExpansivity",
     "SparseyLevel",
     "SparseyMac",
     "SparseyRecall",
+    "TIE_BREAKS",
     "VToMu",
+    "WeightTable",
     "code_overlap",
     "codes_to_binary",
     "csa_preset",

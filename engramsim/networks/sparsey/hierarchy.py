@@ -296,7 +296,7 @@ permanence, tie_break
                     ) -> SparseyRecall:
         top, k = self.levels[-1], self.levels[-1].cells_per_module
         codes = winners[-1].reshape(winners[-1].shape[0], -1)
-        stored = self._codes[-1].reshape(self._codes[-1].shape[0], -1)
+        stored = self._codes[-1].reshape(self._codes[-1].shape[0], codes.shape[1])
         n = codes.shape[0]
         base = self._result(codes_to_binary(codes, k), np.ones(n), np.full(n, CONVERGED),
                             csa=self.macs[0][0].csa.name, n_levels=len(self.levels),
