@@ -33,14 +33,15 @@ from engramsim.networks.dendrites import (
     mc_false_negative,
     mc_union_false_match,
 )
-from engramsim.sim.validation import check_float, check_int
+from engramsim.errors import ValidationError
+from engramsim.sim.validation import check_count, check_float, check_int
 
 # ----------------------------------------------------------------------------- shared pieces
 _MC_DEFAULTS: dict[str, Any] = {"mc_trials": 1_000_000, "mc_min_expected": 25, "backend": "auto"}
 
 
 def _check_mc(params: dict[str, Any]) -> None:
-    check_int(params["mc_trials"], "mc_trials", minimum=1)
+    check_count(params["mc_trials"], "mc_trials", "max_trials")
     check_float(params["mc_min_expected"], "mc_min_expected", 0.0)
 
 
@@ -95,9 +96,9 @@ def check_false_match(params: dict[str, Any]) -> None:
     s_values = _check_all(params, "s", 0)
     _check_all(params, "theta", 0)
     if max(a_values) > min(ns):
-        raise ValueError(f"a must be <= n at every grid point, got a={max(a_values)} with n={min(ns)}")
+        raise ValidationError(f"a must be <= n at every grid point, got a={max(a_values)} with n={min(ns)}")
     if max(s_values) > min(a_values):
-        raise ValueError(f"s must be <= a (the segment subsamples a pattern), got s={max(s_values)} "
+        raise ValidationError(f"s must be <= a (the segment subsamples a pattern), got s={max(s_values)} "
                          f"with a={min(a_values)}")
     _check_mc(params)
 
@@ -210,7 +211,7 @@ def check_noise(params: dict[str, Any]) -> None:
     for noise in as_list(params["noise"]):
         check_float(noise, "noise", 0.0, 1.0)
     if max(s_values) > min(a_values):
-        raise ValueError(f"s must be <= a, got s={max(s_values)} with a={min(a_values)}")
+        raise ValidationError(f"s must be <= a, got s={max(s_values)} with a={min(a_values)}")
     _check_mc(params)
 
 
@@ -289,7 +290,7 @@ def check_union(params: dict[str, Any]) -> None:
     s_values = _check_all(params, "s", 0)
     _check_all(params, "theta", 0)
     if max(a_values) > min(ns) or max(s_values) > min(ns):
-        raise ValueError(f"a and s must be <= n, got a={max(a_values)}, s={max(s_values)} with n={min(ns)}")
+        raise ValidationError(f"a and s must be <= n, got a={max(a_values)}, s={max(s_values)} with n={min(ns)}")
     _check_mc(params)
 
 

@@ -28,9 +28,12 @@ from typing import Any
 
 import numpy as np
 
+from engramsim.errors import EngramsimError, ValidationError
 from engramsim.sim.random import check_seed, draw_seed, stream
 from engramsim.sim.validation import (
+    check_bool,
     check_choice,
+    check_elements,
     check_float,
     check_int,
     check_real_array,
@@ -42,6 +45,20 @@ INITS = ("random", "zero")
 ADAM_EPS = 1e-8
 #: the LayerNorm-like row normalisation of the reference code adds this under the square root
 LN_EPS = 1e-6
+
+
+class TrainingDivergedError(EngramsimError, ArithmeticError):
+    """The cross-entropy training left the finite range (NaN or inf loss or weights)."""
+
+
+def _float32_array(values: Any, name: str) -> np.ndarray:
+    """A 2-D finite real array whose values float32 (torch's dtype here) holds."""
+    arr = check_real_array(values, name, ndim=2)
+    limit = float(np.finfo(np.float32).max) / 2
+    if np.abs(arr).max() > limit:
+        raise ValidationError(f"{name} must hold values of magnitude <= {limit:.3g} (training runs in float32), "
+                              f"got {np.abs(arr).max():.3g}")
+    return arr
 
 
 @dataclass
@@ -102,7 +119,7 @@ def effective_learning_rates(optimizer: str, learning_rate: float, dim: int) -> 
 def _index_array(values: Any, name: str, upper: int) -> np.ndarray:
     arr = check_real_array(values, name, ndim=1)
     if np.any(arr != np.round(arr)) or np.any(arr < 0) or np.any(arr >= upper):
-        raise ValueError(f"{name} must hold integer indices in [0, {upper - 1}]")
+        raise ValidationError(f"{name} must hold integer indices in [0, {upper - 1}]")
     return arr.astype(np.int64)
 
 
@@ -158,26 +175,35 @@ def train_cross_entropy(
     Returns
     -------
     CrossEntropyResult
+
+    Raises
+    ------
+    TrainingDivergedError
+        When the loss or the weights stop being finite (a learning rate too
+        large for the data); nothing with NaN is returned.
     """
-    emb = check_real_array(embeddings, "embeddings", ndim=2)
+    emb = _float32_array(embeddings, "embeddings")
     n_tokens, dim = emb.shape
-    cls = check_real_array(class_embeddings, "class_embeddings", ndim=2)
+    check_elements("d * d (the memory matrix)", dim, dim)
+    cls = _float32_array(class_embeddings, "class_embeddings")
     if cls.shape[1] != dim:
-        raise ValueError(f"class_embeddings must have shape (M, {dim}) to match embeddings, got {cls.shape}")
+        raise ValidationError(f"class_embeddings must have shape (M, {dim}) to match embeddings, got {cls.shape}")
     n_classes = cls.shape[0]
     lab = _index_array(labels, "labels", n_classes)
     if lab.shape != (n_tokens,):
-        raise ValueError(f"labels must have shape ({n_tokens},), got {lab.shape}")
+        raise ValidationError(f"labels must have shape ({n_tokens},), got {lab.shape}")
     x_all = _index_array(tokens, "tokens", n_tokens)
     batch = check_int(batch_size, "batch_size", minimum=1)
     if x_all.size % batch:
-        raise ValueError(f"the number of tokens T must be a multiple of batch_size = {batch}, got T = {x_all.size}")
+        raise ValidationError(f"the number of tokens T must be a multiple of batch_size = {batch}, got T = {x_all.size}")
     rates = effective_learning_rates(optimizer, learning_rate, dim)
     decay = check_float(weight_decay, "weight_decay", 0.0)
     check_choice(init, "init", INITS)
     check_seed(seed)
     if threads is not None:
         threads = check_int(threads, "threads", minimum=1)
+    learnable_embeddings = check_bool(learnable_embeddings, "learnable_embeddings")
+    layernorm = check_bool(layernorm, "layernorm")
 
     import torch  # lazily: only memories that are trained need it
 
@@ -225,9 +251,17 @@ def _train(torch, emb, cls, lab, x_all, batch, rates, optimizer, decay, init, se
         loss.backward()
         opt.step()
         losses[step] = float(loss.detach())
+        if not math.isfinite(losses[step]):
+            raise TrainingDivergedError(
+                f"training diverged: the loss became {losses[step]} at step {step} of {losses.size}; "
+                f"lower learning_rate (effective rates {rates})")
 
     def out(t):
-        return t.detach().numpy().astype(np.float64)
+        values = t.detach().numpy().astype(np.float64)
+        if not np.all(np.isfinite(values)):
+            raise TrainingDivergedError(f"training diverged: the weights overflowed float32; lower "
+                                        f"learning_rate (effective rates {rates})")
+        return values
 
     return CrossEntropyResult(
         matrix=out(w),

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from engramsim.learning_rules._checks import check_pattern_matrix
+from engramsim.sim.validation import check_elements
 
 
 def pseudo_inverse(patterns: Any) -> np.ndarray:
@@ -27,5 +28,9 @@ def pseudo_inverse(patterns: Any) -> np.ndarray:
     ndarray of float64, shape (N, N)
     """
     xi = check_pattern_matrix(patterns).T  # N x P
+    check_elements("n_neurons * n_neurons (the projector)", xi.shape[0], xi.shape[0])
+    scale = np.abs(xi).max()
+    if scale > 0:  # the projector does not depend on the scale; this keeps pinv in range
+        xi = xi / scale
     c = xi @ np.linalg.pinv(xi)
     return (c + c.T) / 2  # symmetric to the last bit

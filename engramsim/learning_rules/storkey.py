@@ -7,7 +7,8 @@ from typing import Any
 import numpy as np
 
 from engramsim.learning_rules._checks import check_pattern_matrix
-from engramsim.sim.validation import check_real_array
+from engramsim.errors import ValidationError
+from engramsim.sim.validation import check_elements, check_real_array
 
 
 def storkey(patterns: Any, weights: Any | None = None) -> np.ndarray:
@@ -34,13 +35,30 @@ def storkey(patterns: Any, weights: Any | None = None) -> np.ndarray:
     Returns
     -------
     ndarray of float64, shape (N, N)
+
+    Raises
+    ------
+    ValidationError
+        For bad shapes or values, or when the couplings leave the float64
+        range (patterns or weights far from the +-1 scale).
     """
     xi = check_pattern_matrix(patterns)
     n = xi.shape[1]
+    check_elements("n_neurons * n_neurons (the coupling matrix)", n, n)
     if weights is None:
         w = np.zeros((n, n))
     else:
         w = check_real_array(weights, "weights", shape=(n, n))
+    with np.errstate(over="ignore", invalid="ignore"):
+        _add_patterns(w, xi, n)
+    if not np.all(np.isfinite(w)):
+        raise ValidationError("the Storkey couplings left the float64 range: patterns or weights are too "
+                              "large in magnitude for the rule (use values near the +-1 scale)")
+    return w
+
+
+def _add_patterns(w: np.ndarray, xi: np.ndarray, n: int) -> None:
+    """Add the rows of ``xi`` to ``w`` in place."""
     for x in xi:
         # With a_i = (W x)_i - W_ii x_i: h_ij = a_i - W_ij x_j for i != j and h_ii = a_i.
         # For symmetric W the bracket is x_i x_j - x_i a_j - a_i x_j + W_ij (x_i^2 + x_j^2)
@@ -50,4 +68,3 @@ def storkey(patterns: Any, weights: Any | None = None) -> np.ndarray:
         x2 = x * x
         w += (np.outer(x, x - a) - np.outer(a, x) + w * np.add.outer(x2, x2)) / n
         w[np.diag_indices(n)] -= 2 * diag * x2 / n
-    return w

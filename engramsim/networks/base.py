@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from engramsim.errors import ValidationError
 from engramsim.sim.backends import Backend, get_backend
 from engramsim.sim.kernels import CONVERGED, CYCLE, NOT_CONVERGED
 from engramsim.sim.random import check_seed, draw_seed, stream
@@ -65,7 +66,7 @@ class RecallResult:
         """Overlap of each final state with its own target, shape (B,)."""
         targets = np.asarray(targets, dtype=np.float64)
         if targets.shape != self.states.shape:
-            raise ValueError(f"targets must have shape {self.states.shape}, got {targets.shape}")
+            raise ValidationError(f"targets must have shape {self.states.shape}, got {targets.shape}")
         return np.einsum("bn,bn->b", self.states.astype(np.float64), targets) / self.states.shape[1]
 
     def to_xarray(self) -> xr.Dataset:
@@ -121,7 +122,7 @@ class AssociativeMemory:
         if arr.ndim == 1:
             arr = arr[None, :]
         if arr.shape[1] != self.n_neurons:
-            raise ValueError(
+            raise ValidationError(
                 f"{name} must have shape (P, {self.n_neurons}) for a network of "
                 f"{self.n_neurons} neurons, got shape {arr.shape}"
             )
@@ -132,7 +133,7 @@ class AssociativeMemory:
         if arr.ndim == 1:
             arr = arr[None, :]
         if arr.shape[1] != self.n_neurons:
-            raise ValueError(
+            raise ValidationError(
                 f"{name} must have length {self.n_neurons} (the number of neurons) along "
                 f"their last axis, got shape {arr.shape}"
             )
@@ -204,5 +205,5 @@ def check_real_states(states: Any, n_units: int, name: str = "states") -> np.nda
     if arr.ndim == 1:
         arr = arr[None, :]
     if arr.shape[1] != n_units:
-        raise ValueError(f"{name} must have length {n_units} along their last axis, got shape {arr.shape}")
+        raise ValidationError(f"{name} must have length {n_units} along their last axis, got shape {arr.shape}")
     return arr

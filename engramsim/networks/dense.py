@@ -50,6 +50,7 @@ from typing import Any
 
 import numpy as np
 
+from engramsim.errors import ValidationError
 from engramsim.networks.base import AssociativeMemory, RecallResult
 from engramsim.sim.backends import Backend, get_backend
 from engramsim.sim.kernels import CONVERGED, CYCLE, NOT_CONVERGED
@@ -335,7 +336,7 @@ class DenseAssociativeMemory(AssociativeMemory):
             For an odd-degree plain polynomial, whose ``-E`` can be negative.
         """
         if self.interaction == "polynomial" and self.degree % 2 == 1:
-            raise ValueError(
+            raise ValidationError(
                 f"log_neg_energy needs F >= 0; interaction='polynomial' with odd degree={self.degree} "
                 "can give a positive energy"
             )

@@ -53,9 +53,11 @@ class Hopfield(AssociativeMemory):
 
     Notes
     -----
-    Recall uses the N x N coupling matrix, so ``n_neurons**2`` is checked
-    against the ``max_elements`` bound (``N <= 16384`` by default) at
-    construction; the matrix itself is built when first needed.
+    Nothing of size N x N is allocated at construction.  The coupling
+    matrix is built when first needed (storing with Storkey or the
+    pseudo-inverse, recall, :attr:`weights`), after ``n_neurons**2`` is
+    checked against the ``max_elements`` bound (``N <= 32768`` by default);
+    Hebbian fields and energies with ``2 P < N`` never build it.
 
     Examples
     --------
@@ -83,8 +85,6 @@ class Hopfield(AssociativeMemory):
         seed: "int | np.random.Generator | None" = None,
     ):
         super().__init__(n_neurons, backend=backend, seed=seed)
-        check_elements(f"n_neurons * n_neurons (the coupling matrix of {self.n_neurons} neurons)",
-                       self.n_neurons, self.n_neurons)
         self.rule = check_choice(rule, "rule", RULES)
         self.dynamics = check_choice(dynamics, "dynamics", DYNAMICS)
         self.self_coupling = check_bool(self_coupling, "self_coupling")
@@ -141,6 +141,8 @@ class Hopfield(AssociativeMemory):
         on the integers and every field is exact.
         """
         if self._coupling is None:
+            check_elements(f"n_neurons * n_neurons (the coupling matrix of {self.n_neurons} neurons)",
+                           self.n_neurons, self.n_neurons)
             if self.rule == "hebb":
                 if self._counts is None:
                     self._counts = hebb_counts(self._patterns) if self.n_patterns else np.zeros(

@@ -18,7 +18,13 @@ Notation: Ramsauer et al. write ``d`` for the dimension (here
 ``n_neurons``), ``N`` for the number of patterns (here ``n_patterns``, P)
 and store patterns as the columns of ``X``; here they are rows, as
 everywhere in engramsim.  The softmax subtracts its maximum and the energy
-uses :func:`scipy.special.logsumexp`, so nothing overflows.
+uses :func:`scipy.special.logsumexp` on ``beta (X xi - max X xi)``.  Where
+``beta X xi`` itself would leave the float64 range (patterns of magnitude
+1e160, or beta near 1e308), the softmax is computed from power-of-two scaled
+overlaps: the difference to the maximum is scaled by ``beta`` last, and a
+weight whose exponent underflows is exactly 0, so the update tends to the
+mean of the best-matching patterns, as the softmax does; never NaN.  An
+energy past the float64 range raises an error instead of returning inf - inf.
 See ``docs/models/modern_hopfield.md``.
 
 References
@@ -33,10 +39,18 @@ from typing import Any
 
 import numpy as np
 
+from engramsim.errors import ValidationError
 from engramsim.networks.base import AssociativeMemory, RecallResult, check_real_states
 from engramsim.sim.backends import Backend
 from engramsim.sim.kernels import CONVERGED, NOT_CONVERGED
-from engramsim.sim.validation import check_float, check_int, check_real_array
+from engramsim.sim.validation import check_count, check_float, check_real_array
+
+
+def _power_of_two_scale(xp, values, axis=None, keepdims=False):
+    """A power of two >= max |values| (1 for all zeros): dividing by it is exact."""
+    largest = xp.abs(values).max(axis=axis, keepdims=keepdims)
+    _, exponent = xp.frexp(xp.where(largest > 0, largest, 1.0))
+    return xp.ldexp(xp.ones_like(largest), exponent)
 
 
 class ModernHopfield(AssociativeMemory):
@@ -86,7 +100,7 @@ class ModernHopfield(AssociativeMemory):
         super().__init__(n_neurons, backend=backend, seed=seed)
         self.beta = check_float(beta, "beta", 0.0, strict_minimum=True)
         self.tol = check_float(tol, "tol", 0.0)
-        self.max_steps = check_int(max_steps, "max_steps", minimum=1)
+        self.max_steps = check_count(max_steps, "max_steps", "max_steps")
         self._patterns = np.zeros((0, self.n_neurons), dtype=np.float64)
         self._device_patterns = None
 
@@ -96,7 +110,7 @@ class ModernHopfield(AssociativeMemory):
         if arr.ndim == 1:
             arr = arr[None, :]
         if arr.shape[1] != self.n_neurons:
-            raise ValueError(
+            raise ValidationError(
                 f"{name} must have shape (P, {self.n_neurons}) for a network of dimension "
                 f"{self.n_neurons}, got shape {arr.shape}"
             )
@@ -144,8 +158,19 @@ class ModernHopfield(AssociativeMemory):
     def _association(self, states):
         """softmax(beta X xi) for device states (B, d) -> (B, P), max subtracted."""
         xp = self.backend.xp
-        z = self.beta * (states @ self._xp_patterns().T)
-        z -= z.max(axis=1, keepdims=True)
+        patterns = self._xp_patterns()
+        with np.errstate(over="ignore", invalid="ignore"):
+            z = self.beta * (states @ patterns.T)
+        if bool(xp.isfinite(z).all()):
+            z -= z.max(axis=1, keepdims=True)
+        else:  # beta X xi overflows: scale by powers of two, multiply by beta last
+            sigma_x = _power_of_two_scale(xp, patterns)
+            sigma_s = _power_of_two_scale(xp, states, axis=1, keepdims=True)
+            u = (states / sigma_s) @ (patterns / sigma_x).T
+            diff = u - u.max(axis=1, keepdims=True)  # <= 0, finite
+            with np.errstate(over="ignore", invalid="ignore"):
+                z = (self.beta * sigma_x) * sigma_s * diff  # -inf where the weight underflows
+            z = xp.where(diff == 0, 0.0, z)  # the maximum: weight exp(0), even when the factor is inf
         weights = xp.exp(z)
         weights /= weights.sum(axis=1, keepdims=True)
         return weights
@@ -183,7 +208,7 @@ class ModernHopfield(AssociativeMemory):
         """
         xp = self.backend.xp
         states = self.backend.asarray(self._states(cues, "cues"))
-        max_steps = self.max_steps if max_steps is None else check_int(max_steps, "max_steps", minimum=1)
+        max_steps = self.max_steps if max_steps is None else check_count(max_steps, "max_steps", "max_steps")
         n_states = states.shape[0]
         steps = np.zeros(n_states, dtype=np.int64)
         status = np.full(n_states, NOT_CONVERGED, dtype=np.int8)
@@ -207,10 +232,26 @@ class ModernHopfield(AssociativeMemory):
 
         Bounds (Ramsauer et al.): ``E >= (|xi| - M)^2 / 2 >= 0`` for every
         state, and ``E <= 2 M^2`` when ``|xi| <= M``.
+
+        Raises
+        ------
+        ValidationError
+            When a term of the energy leaves the float64 range (patterns or
+            states of magnitude near 1e154, or beta so small that
+            ``ln(P) / beta`` overflows).
         """
         from scipy.special import logsumexp  # slow to import; only the energy needs it
 
         s = self._states(states)
-        z = self.beta * (s @ self._patterns.T)
-        lse = logsumexp(z, axis=1) / self.beta
-        return -lse + 0.5 * np.einsum("bd,bd->b", s, s) + np.log(self.n_patterns) / self.beta + 0.5 * self.max_norm**2
+        with np.errstate(over="ignore", invalid="ignore"):
+            z = s @ self._patterns.T
+            z_max = z.max(axis=1)
+            lse = z_max + logsumexp(self.beta * (z - z_max[:, None]), axis=1) / self.beta
+            energy = (-lse + 0.5 * np.einsum("bd,bd->b", s, s) + np.log(self.n_patterns) / self.beta
+                      + 0.5 * self.max_norm**2)
+        if not np.all(np.isfinite(energy)):
+            raise ValidationError(
+                "the energy of these states leaves the float64 range (largest |pattern| "
+                f"{np.abs(self._patterns).max():.3g}, largest |state| {np.abs(s).max():.3g}, beta {self.beta:.3g}); "
+                "rescale the patterns and states")
+        return energy

@@ -30,7 +30,7 @@ import numpy as np
 from engramsim.networks.hopfield import Hopfield
 from engramsim.sim.backends import Backend
 from engramsim.sim.random import as_generator
-from engramsim.sim.validation import check_float, check_int
+from engramsim.sim.validation import check_elements, check_float, check_int
 
 
 def diluted_patterns(
@@ -59,6 +59,7 @@ def diluted_patterns(
     n_patterns = check_int(n_patterns, "n_patterns", minimum=1)
     n_neurons = check_int(n_neurons, "n_neurons", minimum=1)
     dilution = check_float(dilution, "dilution", 0.0, 1.0)
+    check_elements("n_patterns * n_neurons", n_patterns, n_neurons)
     rng = as_generator(seed)
     shape = (n_patterns, n_neurons)
     signs = 2 * rng.integers(0, 2, size=shape, dtype=np.int8) - 1

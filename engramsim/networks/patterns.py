@@ -7,13 +7,14 @@ from typing import Any
 import numpy as np
 
 from engramsim.sim.random import as_generator
-from engramsim.sim.validation import check_float, check_int
+from engramsim.sim.validation import check_alphabet_array, check_elements, check_float, check_int
 
 
 def random_patterns(n_patterns: int, n_neurons: int, seed: "int | np.random.Generator | None" = None) -> np.ndarray:
     """Unbiased independent +-1 patterns, shape (n_patterns, n_neurons), int8."""
     n_patterns = check_int(n_patterns, "n_patterns", minimum=1)
     n_neurons = check_int(n_neurons, "n_neurons", minimum=1)
+    check_elements("n_patterns * n_neurons", n_patterns, n_neurons)
     rng = as_generator(seed)
     return (2 * rng.integers(0, 2, size=(n_patterns, n_neurons), dtype=np.int8) - 1).astype(np.int8)
 
@@ -22,10 +23,21 @@ def flip_bits(patterns: Any, fraction: float, seed: "int | np.random.Generator |
     """Return a copy of ``patterns`` with ``round(fraction * N)`` bits flipped in each row.
 
     The flipped positions are distinct and drawn independently for each row.
+
+    Parameters
+    ----------
+    patterns : array, shape (P, N)
+        Values in {-1, +1} (or {-1, 0, +1}: a zero stays zero); never modified.
+    fraction
+        Fraction of each row's bits to flip, in [0, 1].
+    seed
+        An int, a Generator or None.
+
+    Returns
+    -------
+    ndarray of int8, shape (P, N)
     """
-    arr = np.array(patterns, dtype=np.int8, copy=True)
-    if arr.ndim != 2:
-        raise ValueError(f"patterns must be 2-D (P, N), got shape {arr.shape}")
+    arr = check_alphabet_array(patterns, "patterns", (-1, 0, 1), ndim=2, dtype=np.int8)
     fraction = check_float(fraction, "fraction", 0.0, 1.0)
     n_flip = int(round(fraction * arr.shape[1]))
     if n_flip == 0:

@@ -12,18 +12,20 @@ import zlib
 
 import numpy as np
 
+from engramsim.errors import ValidationError, ValidationTypeError
+
 
 def check_seed(seed: object, name: str = "seed") -> None:
     """Raise a clear error unless ``seed`` is an int >= 0, a Generator or None."""
     if seed is None or isinstance(seed, np.random.Generator):
         return
     if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(
+        raise ValidationTypeError(
             f"{name} must be a non-negative int, a numpy.random.Generator or None, "
             f"got {type(seed).__name__} {seed!r}"
         )
     if seed < 0:
-        raise ValueError(f"{name} must be a non-negative int, got {seed}")
+        raise ValidationError(f"{name} must be a non-negative int, got {seed}")
 
 
 def as_generator(seed: "int | np.random.Generator | None") -> np.random.Generator:

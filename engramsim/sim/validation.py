@@ -55,7 +55,10 @@ def check_float(
     """Return ``value`` as a finite float, checking its type and range."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise ValidationTypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:
+        raise ValidationError(f"{name} must be finite (within the float64 range), got {value!r}") from None
     if not np.isfinite(value):
         raise ValidationError(f"{name} must be finite, got {value}")
     if minimum is not None:
@@ -71,7 +74,7 @@ def check_float(
 def check_choice(value: Any, name: str, choices: Iterable[Any]) -> Any:
     """Check that ``value`` is one of ``choices``."""
     choices = tuple(choices)
-    if value not in choices:
+    if not any(type(value) is not bool and isinstance(value, type(c)) and value == c for c in choices):
         raise ValidationError(f"{name} must be one of {choices}, got {value!r}")
     return value
 
@@ -169,23 +172,28 @@ class Limits:
     Attributes
     ----------
     max_elements
-        Elements of one array a call allocates (``2**28``: 2 GiB of float64).
+        Elements of one array a call allocates (``2**30``: 8 GiB of float64).
     max_trials
         Monte Carlo trials of one call.
     max_steps
         Time steps, sweeps or iterations of one call.
     max_points
         Points (grid points times seeds) of one sweep.
+    max_work
+        Elementary updates of one call, a product such as trials times the
+        cells drawn per trial, or steps times units (``10**11``: minutes of
+        one core).
 
     Each bound can be lifted for a block of code with :func:`set_limits`
     or for a whole process (and its Dask workers) with the environment
     variable ``ENGRAMSIM_<NAME>`` (for example ``ENGRAMSIM_MAX_ELEMENTS``).
     """
 
-    max_elements: int = 2**28
+    max_elements: int = 2**30
     max_trials: int = 10**9
     max_steps: int = 10**8
     max_points: int = 10**5
+    max_work: int = 10**11
 
 
 def _limits_from_environment() -> Limits:
@@ -249,7 +257,7 @@ def check_bounded(value: int, what: str, bound: str) -> int:
         How to name it in the message, e.g. ``"n_neurons * n_neurons"``.
     bound
         A field of :class:`Limits`: ``"max_elements"``, ``"max_trials"``,
-        ``"max_steps"`` or ``"max_points"``.
+        ``"max_steps"``, ``"max_points"`` or ``"max_work"``.
     """
     limit = getattr(limits(), bound)
     if value > limit:
@@ -264,6 +272,11 @@ def check_elements(name: str, *sizes: int) -> int:
     product is computed in Python integers, so it never overflows.
     """
     return check_bounded(math.prod(int(s) for s in sizes), name, "max_elements")
+
+
+def check_work(name: str, *factors: int) -> int:
+    """Check that a product of counts (e.g. ``trials * a``) stays within ``max_work``; return it."""
+    return check_bounded(math.prod(int(f) for f in factors), name, "max_work")
 
 
 def check_count(value: Any, name: str, bound: str, minimum: int = 1) -> int:
