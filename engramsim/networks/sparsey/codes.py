@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from engramsim.networks.base import RecallResult
-from engramsim.sim.validation import check_int
+from engramsim.errors import ValidationError
+from engramsim.sim.validation import check_elements, check_int, check_real_array
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -31,8 +32,13 @@ def codes_to_binary(winners: Any, cells_per_module: int) -> np.ndarray:
     -------
     uint8 ndarray, shape (..., Q * K)
     """
-    winners = np.asarray(winners)
     k = check_int(cells_per_module, "cells_per_module", minimum=1)
+    values = check_real_array(winners, "winners", allow_empty=True)
+    if values.ndim < 1 or np.any(values != np.round(values)) or np.any((values < -1) | (values >= k)):
+        raise ValidationError(f"winners must be an array of integer cell indices in [-1, {k - 1}] "
+                              f"(cells_per_module = {k}; -1: no winner), got shape {values.shape}")
+    check_elements("winners.size * cells_per_module", values.size, k)
+    winners = values.astype(np.int64)
     out = np.zeros(winners.shape[:-1] + (winners.shape[-1], k), dtype=np.uint8)
     active = winners >= 0
     np.put_along_axis(out, np.where(active, winners, 0)[..., None], active[..., None].astype(np.uint8), axis=-1)
