@@ -1,7 +1,7 @@
 """Numba twin of :mod:`engramsim.networks._reservoir_numpy` (kernel ``"reservoir_run"``).
 
 The same loop, serial, with the neuron update compiled from the one
-definition of the 2007 cell and the RLS / three-factor steps written as
+definition of the 2007 cell (:mod:`engramsim.sim.spiking.cells.izhikevich2007`) and the RLS / three-factor steps written as
 loops.  Sums are taken in a different order from NumPy's BLAS (``phi^T r``,
 ``P r``), so the twins agree to rounding, not bit for bit.
 """
@@ -14,11 +14,11 @@ import numpy as np
 from numba import njit
 
 from engramsim.learning_rules.three_factor import NORMALIZE_EPS
-from engramsim.networks._izh2007 import izhikevich2007_integrate, izhikevich2007_reset
 from engramsim.networks._reservoir_numpy import MODE_RLS, MODE_THREE_FACTOR
+from engramsim.sim.spiking.cells.izhikevich2007 import numba_helpers
 
-_integrate = njit(inline="always")(izhikevich2007_integrate)
-_reset = njit(inline="always")(izhikevich2007_reset)
+#: the 2007 cell's update, compiled from its one definition in the cell-type module
+_integrate, _reset = numba_helpers()
 
 
 @njit(cache=True)

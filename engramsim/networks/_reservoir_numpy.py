@@ -5,7 +5,8 @@ One loop serves the FORCE network and the three-factor reservoir.  Per step
 
 1. ``I = ipsc + E z + bias + U x[t]`` (recurrent current, feedback of the
    readout ``z`` of the previous step, bias, external input);
-2. Euler step of the 2007 cells (``u`` with the previous ``v``);
+2. Euler step of the 2007 cells (``u`` with the previous ``v``), by
+   :func:`engramsim.sim.spiking.cells.izhikevich2007.integrate`;
 3. cells with ``v >= v_peak`` spike; ``jd`` is the sum of their rows of
    ``w_pre`` (presynaptic-major weights, in index order);
 4. double-exponential filters of the recurrent current and of the spike
@@ -15,7 +16,7 @@ One loop serves the FORCE network and the three-factor reservoir.  Per step
    (``e = z - target``); ``mode = 2`` gated three-factor rule
    (``epsilon = target - z``) on the presynaptic eligibility trace, which
    is stepped every step;
-7. reset of the spiking cells.
+7. reset of the spiking cells (:func:`engramsim.sim.spiking.cells.izhikevich2007.reset`).
 
 All state arrays are updated in place; outputs are written into the given
 buffers.  The return value is the number of spikes (spikes beyond the
@@ -30,7 +31,7 @@ import numpy as np
 
 from engramsim.learning_rules.rls import _rls_update_inplace
 from engramsim.learning_rules.three_factor import _three_factor_inplace
-from engramsim.networks._izh2007 import izhikevich2007_integrate, izhikevich2007_reset
+from engramsim.sim.spiking.cells.izhikevich2007 import integrate, reset
 
 MODE_NONE, MODE_RLS, MODE_THREE_FACTOR = 0, 1, 2
 
@@ -53,7 +54,7 @@ def reservoir_run(state, cell, w_pre, encoders, input_encoders, inputs, decoder,
     jd = np.zeros_like(v)
     for t in range(n_steps):
         current = ipsc + encoders @ z + bias + input_encoders @ inputs[t]
-        v_new, u_new = izhikevich2007_integrate(v, u, current, c_m, k, v_r, v_t, a, b, dt)
+        v_new, u_new = integrate(v, u, current, c_m, k, v_r, v_t, a, b, dt)
         v[:], u[:] = v_new, u_new
         fired = np.flatnonzero(v >= v_peak)
         jd[:] = 0.0
@@ -74,7 +75,7 @@ def reservoir_run(state, cell, w_pre, encoders, input_encoders, inputs, decoder,
                 _three_factor_inplace(decoder, trace, targets[t] - z, gate[t], eta, normalize)
         if average_mask[t]:
             r_sum += r
-        v_new, u_new = izhikevich2007_reset(v, u, v_peak, v_reset, d)
+        v_new, u_new = reset(v, u, v_peak, v_reset, d)
         v[:], u[:] = v_new, u_new
         out_count[t] = fired.size
         for j in fired:

@@ -1,7 +1,8 @@
 """The simulation core shared by the FORCE network and the three-factor reservoir.
 
 :class:`SpikingReservoirCore` holds N Izhikevich (2007) cells
-(``C v' = k (v - v_r)(v - v_t) - u + I``, ``u' = a (b (v - v_r) - u)``;
+(``C v' = k (v - v_r)(v - v_t) - u + I``, ``u' = a (b (v - v_r) - u)``, updated by
+:func:`engramsim.sim.spiking.cells.izhikevich2007.integrate` and ``reset``;
 ``v >= v_peak``: ``v <- v_reset``, ``u <- u + d``) in the FORCE reference's
 units (pF, pA, mV, ms), a fixed recurrent weight matrix ``W[post, pre]``
 (pA), double-exponential synapses whose filtered spike trains ``r`` (1/ms)
