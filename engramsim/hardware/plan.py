@@ -53,7 +53,7 @@ from engramsim.sim.spiking import (
 
 #: targets this module knows, by the last part of the PyNN module's name
 TARGETS = ("nest", "spiNNaker", "brian2", "mock")
-#: ms subtracted from spike-source times on NEST (see _population)
+#: ms moved off the grid in spike-source times on NEST (down) and sPyNNaker (up): see _population
 NEST_TIME_NUDGE = 1e-6
 EXPORTED_CELLS = ("IF_curr_exp", "Izhikevich", "SpikeSourceArray", "SpikeSourcePoisson")
 
@@ -191,6 +191,9 @@ def _population(pop: Any, target: str, strict: bool, notes: list[str]) -> Popula
             # pyNN.nest subtracts min_delay from the times and NEST's spike_generator rounds a time that lies a
             # rounding error above the grid up to the next step: aim a hair below (far less than NEST's 1 us tic)
             times = [t - NEST_TIME_NUDGE for t in times]
+        elif target == "spiNNaker":
+            # sPyNNaker floors t * 1000 (us) to a tick: aim a hair above the grid
+            times = [t + NEST_TIME_NUDGE for t in times]
         plan.parameters = {"spike_times": times}
         if target == "nest" and any(t.size and t.min() < pop.network.dt for t in times):
             raise ExportError(f"population {pop.label!r}: NEST's spike_generator cannot emit at t < dt "
@@ -200,7 +203,10 @@ def _population(pop: Any, target: str, strict: bool, notes: list[str]) -> Popula
                      f"(same rates, other spikes)")
     else:
         for key in ct.default_initial_values:
-            if key in ("isyn_exc", "isyn_inh"):
+            if key not in ("v", "u"):  # PyNN targets initialise the membrane state, not currents or counters
+                if key in pop.initial_values and np.any(pop.initial(key) != 0):
+                    raise ExportError(f"population {pop.label!r}: an initial {key} other than 0 cannot be set on "
+                                      f"{target}")
                 continue
             value = pop.initial(key)
             plan.initial_values[key] = float(value[0]) if np.all(value == value[0]) else value
@@ -283,7 +289,7 @@ def _projection(proj: Any, target: str, dt: float, notes: list[str], convert: bo
     elif kind is AllToAll and uniform_w and uniform_d:
         plan.connector, plan.weight, plan.delay = "AllToAllConnector", sign * float(w[0]), float(d[0])
         plan.connector_args = {"allow_self_connections": proj.connector.allow_self_connections}
-    elif full and uniform_d:
+    elif full and uniform_d and target != "spiNNaker":  # sPyNNaker's synapses take no weight matrix
         plan.connector, plan.delay = "AllToAllConnector", float(d[0])
         plan.weight = sign * w.reshape(n_pre, n_post)
     else:

@@ -197,7 +197,10 @@ def _build_population(sim: Any, p: Any) -> Any:
     if p.celltype == "SpikeSourceArray":
         from pyNN.parameters import Sequence
 
-        celltype = sim.SpikeSourceArray(spike_times=[Sequence(t) for t in p.parameters["spike_times"]])
+        times = p.parameters["spike_times"]
+        # sPyNNaker takes plain lists, the other backends Sequence objects
+        seqs = [list(map(float, t)) if target_name(sim) == "spiNNaker" else Sequence(t) for t in times]
+        celltype = sim.SpikeSourceArray(spike_times=seqs)
     else:
         celltype = getattr(sim, p.celltype)(**p.parameters)
     pop = sim.Population(p.size, celltype, label=p.label)
