@@ -1,6 +1,6 @@
 """Memory models, one module each, all following the protocol of :mod:`engramsim.networks.base`."""
 
-from engramsim.networks.base import AssociativeMemory, RecallResult
+from engramsim.networks.base import AssociativeMemory, HasEnergy, Memory, RecallResult
 from engramsim.networks.dendrites import DendriticNeuron, OverlapHistogram, Segment
 from engramsim.networks.dense import DenseAssociativeMemory
 from engramsim.networks.hopfield import Hopfield
@@ -18,6 +18,8 @@ from engramsim.networks.sparsey import (
 
 __all__ = [
     "AssociativeMemory",
+    "HasEnergy",
+    "Memory",
     "DenseAssociativeMemory",
     "DendriticNeuron",
     "OverlapHistogram",

@@ -1,4 +1,4 @@
-"""The protocol every memory model follows.
+"""The memory protocol, and the base class of the models that follow it.
 
 ::
 
@@ -7,13 +7,26 @@
     result = mem.recall(cues)    # (B, N) array -> RecallResult
     mem.energy(states)           # where the model has one
 
-Experiments rely on nothing else, so they can treat all models alike.
+:class:`Memory` is the protocol (a :class:`typing.Protocol`: the common
+verbs); :class:`HasEnergy` is an optional capability, stated as such.  The
+classical and dense memories (``Hopfield``, ``MultitaskHopfield``,
+``DenseAssociativeMemory``, ``ModernHopfield``) follow both;
+``SparseyMac`` and ``Sparsey`` follow :class:`Memory` (their ``recall``
+returns codes, not cleaned-up patterns).  Models whose verbs mean other
+things do not claim it: ``DendriticNeuron`` stores patterns on segments and
+answers with overlaps (``match``), ``OuterProductMemory`` stores an
+association matrix and ``recall`` maps tokens to classes, the spiking CA3
+memory has ``learn``/``recall_by_cue``/``recall_by_content``.
+
+>>> from engramsim.networks import Hopfield
+>>> isinstance(Hopfield(8), Memory) and isinstance(Hopfield(8), HasEnergy)
+True
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -27,6 +40,27 @@ if TYPE_CHECKING:  # xarray is imported when a result is converted, not at packa
     import xarray as xr
 
 STATUS_NAMES = {CONVERGED: "fixed_point", CYCLE: "cycle", NOT_CONVERGED: "not_converged"}
+
+
+@runtime_checkable
+class Memory(Protocol):
+    """What every memory model offers: a size, ``store`` (returns the model) and ``recall``."""
+
+    n_neurons: int
+
+    def store(self, patterns: Any) -> Any:
+        """Learn the patterns (a (P, N) array); return the model."""
+
+    def recall(self, cues: Any) -> Any:
+        """Answer a (B, N) array of cues with a result that has ``states`` and ``to_xarray()``."""
+
+
+@runtime_checkable
+class HasEnergy(Protocol):
+    """Optional capability: an energy (Lyapunov) function of states."""
+
+    def energy(self, states: Any) -> np.ndarray:
+        """Energy of each state of a (B, N) array."""
 
 
 @dataclass
