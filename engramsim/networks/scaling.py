@@ -72,7 +72,7 @@ class ZipfLaw:
     --------
     >>> law = ZipfLaw(1000, 2.0)
     >>> round(float(law.probabilities[0]), 4)
-    0.6087
+    0.6083
     >>> law.sample(5, seed=0).shape
     (5,)
     """
