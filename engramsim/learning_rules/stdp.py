@@ -1,23 +1,37 @@
-"""Pair-based STDP with additive weight dependence, in sPyNNaker's conventions.
+"""Pair-based STDP with additive weight dependence: two named timing conventions of one rule.
 
-sPyNNaker's additive weight dependence multiplies the amplitudes by
-``w_max``: one pairing at a lag ``dt > 0`` changes a weight by
-``+A_plus * w_max * exp(-dt / tau_plus)`` (pre before post) or
-``-A_minus * w_max * exp(-dt / tau_minus)`` (post before pre), and the
-weight is clipped to ``[w_min, w_max]``.  Pairing is all-to-all; a lag of
-exactly zero changes nothing.  Lags are measured from the *arrival* of the
-presynaptic spike (its time plus the synaptic delay), and the changes of a
-synapse are deferred: they are applied, in time order, when the next
-presynaptic spike arrives, and the spike is transmitted with the updated
-weight.
+``SpikePairRule(convention="spynnaker7")`` (the default) is the rule of the
+sPyNNaker 7 line, the one that produced the CA3 memory's published spike
+tables (and reproduces every population at every millisecond of them):
 
-With the CA3 memory's parameters (``tau = 3 ms``, ``A = 6``, ``w_max = 6``)
-one pairing at ``|dt| <= 3 ln 6 ~ 5.4 ms`` moves a weight across its whole
-range, so the synapse is functionally binary.
+- amplitudes ``A_plus``, ``A_minus`` in the weight's unit (**not** multiplied
+  by ``w_max``);
+- the whole synaptic delay ``d`` is dendritic: a postsynaptic spike at ``p``
+  is stamped ``p + d``, a presynaptic spike at its emission step ``t``;
+- at each presynaptic spike, with the previous spike's ``L`` and trace ``r``:
+  potentiation by every postsynaptic spike with ``L < p + d <= t``, in time
+  order, ``w <- min(w + A_plus r e^{-(p+d-L)/tau_plus}, w_max)``; then
+  depression by the latest ``p*`` with ``p* + d <= t`` (lag zero included),
+  ``w <- max(w - A_minus o(p*) e^{-(t-p*-d)/tau_minus}, w_min)``; the spike
+  carries the new weight.
 
-This module holds the rule as functions of arrays (:func:`pairing_change`,
-:func:`stdp_synapse_history`) and the PyNN-named parameter objects
-(:class:`SpikePairRule`, :class:`AdditiveWeightDependence`,
+:func:`spynnaker7_synapse_history` is that rule, transcribed literally, as a
+function of two spike trains; the spiking engine computes it eagerly and the
+tests hold the two to the same bits.  With the CA3 parameters (A = 6 nA,
+tau = 3 ms, w in [0, 6]) one pairing at lag 1 gives 4.30 nA, the second
+spike of a 3-step burst saturates through ``r = 1.513``, and a postsynaptic
+spike one step before the presynaptic one resets the weight to 0.
+
+``convention="arrival"`` is the rule as first built here and validated
+against Brian2's trace STDP: amplitudes multiplied by ``w_max`` (sPyNNaker
+6.0's additive weight dependence), lags ``t_post - (t_pre + delay)`` from the
+presynaptic arrival, all-to-all pairing, nothing at lag zero
+(:func:`pairing_change`, :func:`stdp_synapse_history`).  It does not
+reproduce the CA3 tables: a cue and its content firing together at ``t + 1``
+and ``t + 3`` end with weight 0.
+
+This module holds the rules as functions of arrays and the PyNN-named
+parameter objects (:class:`SpikePairRule`, :class:`AdditiveWeightDependence`,
 :class:`STDPMechanism`).  The spiking engine simulates a
 :class:`~engramsim.sim.spiking.Projection` whose ``synapse_type`` is an
 :class:`STDPMechanism`, on both backends::
@@ -25,42 +39,23 @@ This module holds the rule as functions of arrays (:func:`pairing_change`,
     stdp = STDPMechanism(timing_dependence=SpikePairRule(tau_plus=3.0, tau_minus=3.0, A_plus=6.0, A_minus=6.0),
                          weight_dependence=AdditiveWeightDependence(w_min=0.0, w_max=6.0),
                          weight=0.0, delay=1.0)
-    proj = Projection(cue, content, AllToAll(), stdp)
+    proj = Projection(cue, content, AllToAllConnector(), stdp)
     net.add(proj); net.run(100.0)
     proj.get("weight", format="array")        # every pairing so far applied
-    proj.get_weights(include_pending=False)   # as sPyNNaker stores them (see below)
+    proj.get_weights(include_pending=False)   # as each synapse last transmitted it (sPyNNaker's stored matrix)
 
-Conventions of the engine (where the sPyNNaker semantics above leave a choice):
-
-- Time is counted in whole steps: a presynaptic spike at step ``k`` arrives at
-  ``k + delay``; lags are ``(t_post - t_arrival)`` in ms.
-- The engine applies each pairing when its later spike happens (depression
-  at the arrival, potentiation at the postsynaptic spike), clipping after
-  every event, in time order; at equal times the arrival comes first, and
-  pairs at lag zero change nothing.  Deferring the changes to the next
-  arrival, as sPyNNaker does, applies the same changes in the same order,
-  so the transmitted weights are identical.
-- What differs is what is *visible* between arrivals.  ``get_weights()`` and
-  ``get("weight", ...)`` return the weights with every pairing so far
-  applied (pending changes flushed), which is what a user reading the
-  learned weights after a run expects; ``include_pending=False`` returns the
-  weights each synapse last transmitted, which is what sPyNNaker's
-  ``get("weight")`` reads back from the machine.  Splitting a run into
-  pieces changes neither.
-- One delay for all synapses of a plastic projection; initial weights inside
-  ``[w_min, w_max]``; excitatory or inhibitory receptor (an inhibitory
-  plastic weight is a bounded magnitude, as in PyNN).
-- The engine uses float64 arithmetic and traces (sums of exponentials kept per
-  cell); :func:`stdp_synapse_history` sums the pairings directly, so the two
-  agree to rounding (about 1e-15 relative), exactly for single pairings.
-  sPyNNaker's fixed-point weights and its finite post-spike history are not
-  emulated here.
-- Open question: sPyNNaker's own code (``synapse_dynamics_stdp_mad_impl.c``)
-  treats the delay as dendritic (update at the presynaptic spike's time,
-  postsynaptic spikes shifted by ``+delay``), i.e. ``dt = t_post + delay -
-  t_pre``, not the arrival convention used here; under the arrival
-  convention, CA3 cue and content cells firing together at ``t + 1`` and
-  ``t + 3`` end with weight 0.  See ``docs/models/izhikevich.md``.
+Conventions of the engine common to both: time in whole steps; one delay for
+all synapses of a plastic projection; initial weights inside ``[w_min,
+w_max]``; excitatory or inhibitory receptor (an inhibitory plastic weight is
+a bounded magnitude, as in PyNN); float64 arithmetic with the C library's
+``exp``.  ``get_weights()`` returns the weights with every pairing so far
+applied (under ``spynnaker7``: the potentiation of every postsynaptic spike
+stamped up to the end of the run; the depression waits for the next
+presynaptic spike, as the rule says); ``include_pending=False`` the weights
+each synapse last transmitted.  Splitting a run into pieces changes
+neither.  sPyNNaker's fixed-point weights, its 2048-scaled exponential table
+and its finite post-spike history are not emulated here (they belong to the
+hardware layer).
 """
 
 from __future__ import annotations
@@ -82,7 +77,7 @@ CONVENTIONS = ("spynnaker7", "arrival")
 class SpikePairRule:
     """Timing dependence (PyNN's name): time constants in ms, amplitudes, and the timing convention.
 
-    ``convention="spynnaker7"``: amplitudes in the weight's unit (nA), lags
+    ``convention="spynnaker7"`` (default): amplitudes in the weight's unit (nA), lags
     ``t_post + delay - t_pre``, depression at lag zero (see
     :func:`spynnaker7_synapse_history`).  ``convention="arrival"``:
     amplitudes dimensionless (multiplied by ``w_max``), lags from the
@@ -94,7 +89,7 @@ class SpikePairRule:
     tau_minus: float = 20.0
     A_plus: float = 0.01  # noqa: N815 (PyNN's name)
     A_minus: float = 0.01  # noqa: N815
-    convention: str = "arrival"
+    convention: str = "spynnaker7"
 
     def __post_init__(self):
         check_float(self.tau_plus, "tau_plus", 0.0, strict_minimum=True)

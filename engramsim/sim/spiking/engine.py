@@ -33,6 +33,7 @@ from engramsim.sim.spiking.kernels_numpy import CSR, DENSE
 from engramsim.sim.spiking.layout import Cells, Forced, Noise, Plastic, Record, Static
 from engramsim.sim.spiking.network import DENSE_THRESHOLD, SPIKING_CHUNK, Projection
 from engramsim.sim.spiking.noise_numpy import noise_values
+from engramsim.sim.spiking.stdp_numpy import CONVENTIONS
 
 #: most values (steps x cells) of per-block buffers (host-drawn currents, room for spikes)
 BLOCK_ELEMENTS = 1 << 22
@@ -172,7 +173,7 @@ class Engine:
             meta.append((proj.pre.first_index, n_pre, proj.post.first_index, n_post, channel, delay, row_off,
                          col_off, pre_off, post_off))
             par.append((rule["amp_plus"], rule["amp_minus"], rule["tau_plus"], rule["tau_minus"], rule["w_min"],
-                        rule["w_max"], sign))
+                        rule["w_max"], sign, CONVENTIONS[rule.get("convention", "arrival")]))
             self._where[id(proj)] = ("plastic", syn_off, 1.0)
             row_ptr.append(syn_off + np.concatenate([[0], np.cumsum(np.bincount(proj.pre_index, minlength=n_pre))]))
             col_ptr.append(syn_off + np.concatenate([[0], np.cumsum(np.bincount(proj.post_index,
@@ -188,7 +189,7 @@ class Engine:
             post_off += n_post
         w = _concat(ws, np.float64)
         n_hist = self.n_total if projections else 0
-        self.plastic = Plastic(np.array(meta, dtype=np.int64).reshape(-1, 10), np.array(par, dtype=np.float64).reshape(-1, 7),
+        self.plastic = Plastic(np.array(meta, dtype=np.int64).reshape(-1, 10), np.array(par, dtype=np.float64).reshape(-1, 8),
                         _concat(row_ptr, np.int64), _concat(col_ptr, np.int64), _concat(col_syn, np.int64),
                         _concat(syn_pre, np.int64), _concat(syn_post, np.int64), w, w.copy(),
                         np.full(pre_off, -1, np.int64), np.zeros(pre_off), np.full(post_off, -1, np.int64),

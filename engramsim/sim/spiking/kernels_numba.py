@@ -30,7 +30,7 @@ from numba.core.errors import NumbaExperimentalFeatureWarning
 from engramsim.sim.spiking.kernels_numpy import DENSE
 from engramsim.sim.spiking.layout import Cells, Forced, Noise, Plastic, Record, Static
 from engramsim.sim.spiking.noise_numba import _add_noise
-from engramsim.sim.spiking.stdp_numba import _plastic_arrivals, _plastic_post_spikes
+from engramsim.sim.spiking.stdp_numba import _plastic_arrivals, _plastic_post_spikes, _spynnaker7_end_of_step
 
 __all__ = ["STEP_SIGNATURE", "compile_step", "spiking_chunk"]
 
@@ -145,6 +145,10 @@ def _chunk(n_steps, t0, dt, buf, steps, cells, ext, noise, forced, static, rec, 
             _plastic_post_spikes(t, dt, spikes, n_spikes, plastic.meta, plastic.par, plastic.col_ptr,
                                  plastic.col_syn, plastic.syn_pre, plastic.w, plastic.pre_last, plastic.pre_x,
                                  plastic.post_last, plastic.post_y)
+            _spynnaker7_end_of_step(t, dt, spikes, n_spikes, flat, n_slots, n_total, plastic.meta, plastic.par,
+                                    plastic.row_ptr, plastic.col_ptr, plastic.col_syn, plastic.syn_pre,
+                                    plastic.syn_post, plastic.w, plastic.w_sent, plastic.pre_last, plastic.pre_x,
+                                    plastic.post_last, plastic.post_y, plastic.hist, plastic.hist_n)
             h = t % n_hist
             for q in range(n_spikes):
                 plastic.hist[h, q] = spikes[q]

@@ -39,7 +39,7 @@ import numpy as np
 
 from engramsim.sim.spiking.layout import Cells, Forced, Noise, Plastic, Record, Static
 from engramsim.sim.spiking.noise_numpy import noise_values
-from engramsim.sim.spiking.stdp_numpy import plastic_arrivals, plastic_post_spikes
+from engramsim.sim.spiking.stdp_numpy import plastic_arrivals, plastic_post_spikes, spynnaker7_end_of_step
 from engramsim.sim.spiking.xp import namespace
 
 __all__ = ["CSR", "DENSE", "groups_of", "propagate", "scatter_add", "spiking_chunk"]
@@ -125,6 +125,7 @@ def spiking_chunk(n_steps: int, t0: int, dt: float, buf: Any, steps: tuple, cell
         propagate(t, spikes, buf, static)
         if has_plastic:
             plastic_post_spikes(t, dt, spikes, plastic)
+            spynnaker7_end_of_step(t, dt, spikes, plastic, buf)
             h = t % plastic.hist.shape[0]
             plastic.hist[h, :spikes.size] = spikes
             plastic.hist_n[h] = spikes.size

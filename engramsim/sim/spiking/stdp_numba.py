@@ -18,6 +18,8 @@ def _plastic_arrivals(t, dt, flat, n_slots, n_total, meta, par, row_ptr, syn_pos
         row_off, pre_off, post_off = meta[p, 6], meta[p, 8], meta[p, 9]
         amp_minus, tau_plus, tau_minus, w_min, w_max, sign = par[p, 1], par[p, 2], par[p, 3], par[p, 4], \
             par[p, 5], par[p, 6]
+        if par[p, 7] == 1.0:  # spynnaker7: see _spynnaker7_end_of_step
+            continue
         h = (t - delay + n_hist) % n_hist
         base = (slot * 2 + ch) * n_total + post0
         for q in range(hist_n[h]):
@@ -52,6 +54,8 @@ def _plastic_post_spikes(t, dt, spikes, n_spikes, meta, par, col_ptr, col_syn, s
     for p in range(meta.shape[0]):
         post0, n_post, col_off, pre_off, post_off = meta[p, 2], meta[p, 3], meta[p, 7], meta[p, 8], meta[p, 9]
         amp_plus, tau_plus, tau_minus, w_min, w_max = par[p, 0], par[p, 2], par[p, 3], par[p, 4], par[p, 5]
+        if par[p, 7] == 1.0:  # spynnaker7: see _spynnaker7_end_of_step
+            continue
         lo = np.searchsorted(spikes[:n_spikes], post0)
         for q in range(lo, n_spikes):
             g = spikes[q]
@@ -81,3 +85,69 @@ def _plastic_post_spikes(t, dt, spikes, n_spikes, meta, par, col_ptr, col_syn, s
             post_last[k] = t
 
 
+
+
+@njit(cache=True)
+def _spynnaker7_end_of_step(t, dt, spikes, n_spikes, flat, n_slots, n_total, meta, par, row_ptr, col_ptr, col_syn,
+                            syn_pre, syn_post, w, w_sent, pre_last, pre_x, post_last, post_y, hist, hist_n):
+    """Twin of ``stdp_numpy.spynnaker7_end_of_step``: presynaptic spikes of step ``t``, then postsynaptic ones of
+    step ``t - delay + 1``, synapse by synapse in the reference's order."""
+    n_hist = hist.shape[0]
+    for p in range(meta.shape[0]):
+        if par[p, 7] != 1.0:
+            continue
+        pre0, n_pre, post0, n_post, ch, delay = meta[p, 0], meta[p, 1], meta[p, 2], meta[p, 3], meta[p, 4], \
+            meta[p, 5]
+        row_off, col_off, pre_off, post_off = meta[p, 6], meta[p, 7], meta[p, 8], meta[p, 9]
+        amp_plus, amp_minus, tau_plus, tau_minus = par[p, 0], par[p, 1], par[p, 2], par[p, 3]
+        w_min, w_max, sign = par[p, 4], par[p, 5], par[p, 6]
+        base = (((t + delay) % n_slots) * 2 + ch) * n_total + post0
+        lo = np.searchsorted(spikes[:n_spikes], pre0)
+        for q in range(lo, n_spikes):
+            g = spikes[q]
+            if g >= pre0 + n_pre:
+                break
+            j = g - pre0
+            for e in range(row_ptr[row_off + j], row_ptr[row_off + j + 1]):
+                i = syn_post[e]
+                last = post_last[post_off + i]
+                if last >= 0:
+                    x = w[e] - amp_minus * post_y[post_off + i] * math.exp(-((t - last - delay) * dt) / tau_minus)
+                    if x < w_min:
+                        x = w_min
+                    w[e] = x
+                w_sent[e] = w[e]
+                flat[base + i] += sign * w[e]
+            k = pre_off + j
+            if pre_last[k] >= 0:
+                pre_x[k] = pre_x[k] * math.exp(-((t - pre_last[k]) * dt) / tau_plus) + 1.0
+            else:
+                pre_x[k] = 1.0
+            pre_last[k] = t
+        qs = t - delay + 1
+        if delay == 1:
+            posts, n_posts = spikes, n_spikes
+        else:
+            h = qs % n_hist
+            posts, n_posts = hist[h], hist_n[h]
+        lo = np.searchsorted(posts[:n_posts], post0)
+        for q in range(lo, n_posts):
+            g = posts[q]
+            if g >= post0 + n_post:
+                break
+            i = g - post0
+            for c in range(col_ptr[col_off + i], col_ptr[col_off + i + 1]):
+                e = col_syn[c]
+                k = pre_off + syn_pre[e]
+                last = pre_last[k]
+                if last >= 0:
+                    v = w[e] + amp_plus * pre_x[k] * math.exp(-((qs + delay - last) * dt) / tau_plus)
+                    if v > w_max:
+                        v = w_max
+                    w[e] = v
+            k = post_off + i
+            if post_last[k] >= 0:
+                post_y[k] = post_y[k] * math.exp(-((qs - post_last[k]) * dt) / tau_minus) + 1.0
+            else:
+                post_y[k] = 1.0
+            post_last[k] = qs

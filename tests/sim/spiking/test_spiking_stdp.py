@@ -1,4 +1,4 @@
-"""Pair STDP with additive weight dependence (sPyNNaker semantics, CA3 brief numbers), in the rule and the engine.
+"""Pair STDP, ``arrival`` convention (amplitudes times w_max, lags from the arrival), in the rule and the engine.
 
 Engine tests drive a postsynaptic ``IF_curr_exp`` cell (the CA3 brief's slow
 cell: one weight-6 input fires it in the arrival step) from a static "driver"
@@ -34,7 +34,7 @@ from engramsim.sim.spiking import (
     StaticSynapse,
 )
 
-CA3_TIMING = SpikePairRule(tau_plus=3.0, tau_minus=3.0, A_plus=6.0, A_minus=6.0)
+CA3_TIMING = SpikePairRule(tau_plus=3.0, tau_minus=3.0, A_plus=6.0, A_minus=6.0, convention="arrival")
 CA3_WEIGHTS = AdditiveWeightDependence(w_min=0.0, w_max=6.0)
 SLOW = dict(cm=0.27, tau_m=3.0, i_offset=0.0, tau_refrac=1.0, tau_syn_E=0.3, tau_syn_I=0.3, v_rest=-60.0,
             v_reset=-60.0, v_thresh=-57.0)
@@ -83,7 +83,7 @@ def weights(proj, include_pending=True):
 def test_engine_potentiation_is_applied_at_the_next_arrival(backend):
     """pre at 0 (delay 2: arrives at 2), post at 5 (lag +3), pre at 10 (arrives at 12, lag -7 from the post)."""
     amp_plus, amp_minus = 0.1 * 1.0, 0.12 * 1.0
-    syn = STDPMechanism(SpikePairRule(tau_plus=3.0, tau_minus=4.0, A_plus=0.1, A_minus=0.12),
+    syn = STDPMechanism(SpikePairRule(tau_plus=3.0, tau_minus=4.0, A_plus=0.1, A_minus=0.12, convention="arrival"),
                         AdditiveWeightDependence(w_min=0.0, w_max=1.0), weight=0.5, delay=2.0)
     net, proj, spikes, state = pairing_net([0.0, 10.0], [4.0], syn, backend)
     net.run(8.0)
@@ -107,7 +107,7 @@ def test_engine_potentiation_is_applied_at_the_next_arrival(backend):
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_engine_depression_and_lag_zero(backend):
-    syn = STDPMechanism(SpikePairRule(tau_plus=3.0, tau_minus=4.0, A_plus=0.1, A_minus=0.12),
+    syn = STDPMechanism(SpikePairRule(tau_plus=3.0, tau_minus=4.0, A_plus=0.1, A_minus=0.12, convention="arrival"),
                         AdditiveWeightDependence(w_min=0.0, w_max=1.0), weight=0.5, delay=2.0)
     # post at 1, pre at 1 arrives at 3: lag -2, applied and transmitted at 3
     net, proj, spikes, _ = pairing_net([1.0], [0.0], syn, backend)
@@ -127,7 +127,7 @@ def test_engine_depression_and_lag_zero(backend):
 @pytest.mark.parametrize("w0, pre, drive, expected", [(0.99, [0.0, 20.0], [2.0], 1.0),  # lag +1: clipped at w_max
                                                       (0.01, [2.0], [0.0], 0.0)])        # lag -3: clipped at w_min
 def test_engine_clips_to_the_bounds(backend, w0, pre, drive, expected):
-    syn = STDPMechanism(SpikePairRule(tau_plus=3.0, tau_minus=3.0, A_plus=0.1, A_minus=0.1),
+    syn = STDPMechanism(SpikePairRule(tau_plus=3.0, tau_minus=3.0, A_plus=0.1, A_minus=0.1, convention="arrival"),
                         AdditiveWeightDependence(w_min=0.0, w_max=1.0), weight=w0, delay=2.0)
     net, proj, _, _ = pairing_net(pre, drive, syn, backend)
     net.run(5.0)
@@ -137,7 +137,7 @@ def test_engine_clips_to_the_bounds(backend, w0, pre, drive, expected):
 @pytest.mark.parametrize("dt", [1.0, 0.5])
 def test_engine_all_to_all_pairing_matches_the_direct_sum(dt):
     """Two arrivals then two posts then an arrival: every pre/post pair contributes (traces == direct sums)."""
-    syn = STDPMechanism(SpikePairRule(tau_plus=5.0, tau_minus=7.0, A_plus=0.01, A_minus=0.012),
+    syn = STDPMechanism(SpikePairRule(tau_plus=5.0, tau_minus=7.0, A_plus=0.01, A_minus=0.012, convention="arrival"),
                         AdditiveWeightDependence(w_min=0.0, w_max=1.0), weight=0.5, delay=dt)
     pre_times, drive_times = [0.0, 2.0 * dt, 12.0 * dt], [5.0 * dt, 8.0 * dt]
     net, proj, spikes, _ = pairing_net(pre_times, drive_times, syn, "numpy", dt=dt)
@@ -181,7 +181,8 @@ def test_ca3_one_pairing_saturates_the_synapse(backend, lag):
 
 def random_plastic_network(backend, seed=3):
     """Poisson inputs into IF_curr_exp and Izhikevich cells through plastic and static projections."""
-    rule = lambda tp, tm, ap, am: SpikePairRule(tau_plus=tp, tau_minus=tm, A_plus=ap, A_minus=am)  # noqa: E731
+    rule = lambda tp, tm, ap, am: SpikePairRule(tau_plus=tp, tau_minus=tm, A_plus=ap, A_minus=am,  # noqa: E731
+                                                convention="arrival")
     net = Network(dt=1.0, seed=seed, backend=backend)
     src = Population(12, SpikeSourcePoisson(rate=np.linspace(20.0, 80.0, 12)), label="src")
     arr = Population(3, SpikeSourceArray(spike_times=[[5.0, 6.0, 40.0], [10.0], [1.0, 90.0, 91.0]]), label="arr")
@@ -335,7 +336,7 @@ def test_two_cells_match_brian2_trace_stdp():
     b2 = pytest.importorskip("brian2")
     pre_times, drive_times, delay, t_end = [0.0, 7.0, 15.0, 30.0, 33.0, 50.0], [4.0, 11.0, 13.0, 19.0, 39.0, 44.0], 2.0, 60.0
     tp, tm, ap, am, w_max = 5.0, 8.0, 0.05, 0.06, 1.0
-    syn = STDPMechanism(SpikePairRule(tau_plus=tp, tau_minus=tm, A_plus=ap, A_minus=am),
+    syn = STDPMechanism(SpikePairRule(tau_plus=tp, tau_minus=tm, A_plus=ap, A_minus=am, convention="arrival"),
                         AdditiveWeightDependence(w_min=0.0, w_max=w_max), weight=0.5, delay=delay)
     net, proj, spikes, _ = pairing_net(pre_times, drive_times, syn, "numba")
     net.run(t_end)
