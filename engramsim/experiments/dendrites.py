@@ -99,7 +99,7 @@ def check_false_match(params: dict[str, Any]) -> None:
         raise ValidationError(f"a must be <= n at every grid point, got a={max(a_values)} with n={min(ns)}")
     if max(s_values) > min(a_values):
         raise ValidationError(f"s must be <= a (the segment subsamples a pattern), got s={max(s_values)} "
-                         f"with a={min(a_values)}")
+                              f"with a={min(a_values)}")
     _check_mc(params)
 
 

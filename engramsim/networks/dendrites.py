@@ -137,7 +137,7 @@ def add_noise(sdrs: Any, v: int, seed: int | np.random.Generator | None = None) 
         on, off = np.flatnonzero(row), np.flatnonzero(~row)
         if v > min(on.size, off.size):
             raise ValidationError(f"v must be <= the active ({on.size}) and inactive ({off.size}) cells of "
-                             f"every pattern, got v={v}")
+                                  f"every pattern, got v={v}")
         row[rng.choice(on, size=v, replace=False)] = False
         row[rng.choice(off, size=v, replace=False)] = True
     return arr
@@ -201,7 +201,7 @@ class Segment:
         cells = check_real_array(presynaptic, "presynaptic", ndim=1, dtype=np.float64, allow_empty=True)
         if np.any(cells != np.round(cells)) or np.any(cells < 0) or np.any(cells >= self.n_cells):
             raise ValidationError(f"presynaptic must hold integer cell indices in [0, {self.n_cells}), "
-                             f"got values from {cells.min():g} to {cells.max():g}")
+                                  f"got values from {cells.min():g} to {cells.max():g}")
         cells = cells.astype(np.int64)
         if np.unique(cells).size != cells.size:
             raise ValidationError("presynaptic must not repeat a cell (htm.core keeps one synapse per cell)")
@@ -211,7 +211,7 @@ class Segment:
             perms = check_real_array(permanences, "permanences", shape=(cells.size,), allow_empty=True)
             if np.any((perms < 0) | (perms > 1)):
                 raise ValidationError(f"permanences must lie in [0, 1], got values from {perms.min():g} "
-                                 f"to {perms.max():g}")
+                                      f"to {perms.max():g}")
         self.presynaptic = cells
         self.permanences = perms
         self.connected_permanence = check_float(connected_permanence, "connected_permanence", 0.0, 1.0)
@@ -375,7 +375,7 @@ class DendriticNeuron:
         active = arr.sum(axis=1)
         if np.any(active < self.synapses):
             raise ValidationError(f"patterns must each have at least synapses={self.synapses} active cells, "
-                             f"found a pattern with {int(active.min())}")
+                                  f"found a pattern with {int(active.min())}")
         m = self.patterns_per_segment
         for start in range(0, arr.shape[0], m):
             cells = np.unique(np.concatenate([subsample(p, self.synapses, self._rng) for p in arr[start:start + m]]))
