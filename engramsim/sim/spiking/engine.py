@@ -61,6 +61,26 @@ class Engine:
         self._layout_noise(pops)
         self._layout_recording(network.monitors)
         self.kernel = self.backend.kernel(SPIKING_CHUNK)
+        self.on_device = self.backend.xp is not np
+        if self.on_device:
+            self._move_to_device()
+
+    def _move_to_device(self) -> None:
+        """Put the bulk arrays on the backend's device (CuPy); index tables the loop reads one by one stay on the host.
+
+        The NumPy reference then runs on CuPy arrays.  Plastic projections are
+        simulated on the host backends only.
+        """
+        if self.plastic.meta.shape[0]:
+            raise NotImplementedError(f"backend {self.backend.name!r}: plastic projections are simulated by the "
+                                      f"'numpy' and 'numba' backends only")
+        dev = self.backend.asarray
+        self.buf = dev(self.buf)
+        self.cells = self.cells._replace(state=dev(self.cells.state), par=dev(self.cells.par))
+        self.noise = self.noise._replace(mean=dev(self.noise.mean), std=dev(self.noise.std))
+        self.proj = self.proj._replace(dense_w=dev(self.proj.dense_w), csr_post=dev(self.proj.csr_post),
+                                       csr_w=dev(self.proj.csr_w), csr_d=dev(self.proj.csr_d))
+        self.state_pos = dev(self.state_pos)
 
     # --- layout -------------------------------------------------------------------------------
     def _layout_cells(self, pops) -> None:
@@ -280,11 +300,15 @@ class Engine:
         forced = self._forced(first, k)
         ext = self._currents(first, k) if k else np.zeros((0, self.n_total))
         # room for every cell spiking every step; pages that are not written are never touched
-        rec = Record(np.zeros(k + 1, dtype=np.int64), np.empty(max(k * self.n_total, 1), dtype=np.int32),
-                     self.state_pos, np.zeros((k, self.state_pos.size)))
+        xp = self.backend.xp
+        rec = Record(np.zeros(k + 1, dtype=np.int64), xp.empty(max(k * self.n_total, 1), dtype=np.int32),
+                     self.state_pos, xp.zeros((k, self.state_pos.size)))
+        if self.on_device:
+            ext, forced = xp.asarray(ext), forced._replace(idx=xp.asarray(forced.idx))
         self.kernel(k, first, self.dt, self.buf, self.steps, self.cells, ext, self.noise, forced, self.proj, rec,
                     self.plastic)
-        return (rec.spike_ptr, rec.spike_idx[:rec.spike_ptr[k]]), rec.state_out
+        host = self.backend.to_numpy
+        return (rec.spike_ptr, host(rec.spike_idx[:rec.spike_ptr[k]])), host(rec.state_out)
 
     def compile(self) -> None:
         """Compile (or load from cache) the kernel with a zero-step call; nothing advances."""
@@ -316,10 +340,10 @@ class Engine:
             return w[off:off + proj.n_connections].copy()
         if kind == "dense":
             n_post = proj.post.size
-            flat = self.proj.dense_w[off + proj.pre_index * n_post + proj.post_index]
+            flat = self.backend.to_numpy(self.proj.dense_w)[off + proj.pre_index * n_post + proj.post_index]
         else:
             flat = self.proj.csr_w[off:off + proj.n_connections]
-        return sign * flat.astype(np.float64)
+        return sign * self.backend.to_numpy(flat).astype(np.float64)
 
 
 def _concat(parts: list, dtype: Any = np.float64) -> np.ndarray:

@@ -94,7 +94,7 @@ def spiking_chunk(n_steps: int, t0: int, dt: float, buf: Any, steps: tuple, cell
     has_ext = ext.shape[0] > 0
     has_noise = noise.meta.shape[0] > 0
     # noise of the whole block (the compiled twin draws it step by step: the same numbers)
-    noise_all = [xp.asarray(v) for v in noise_values(t0, n_steps, noise)] if has_noise else []
+    noise_all = noise_values(t0, n_steps, noise) if has_noise else []
     inj = xp.zeros(n_total)
     fired = xp.zeros(n_total, dtype=bool)
     has_plastic = plastic.meta.shape[0] > 0

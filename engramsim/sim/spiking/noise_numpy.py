@@ -146,10 +146,11 @@ def counter_normals(key: int, first_step: int, n_steps: int, size: int) -> np.nd
 def noise_values(t0: int, n_steps: int, noise: tuple) -> list[np.ndarray]:
     """Each noise source's currents ``mean + std * z`` of steps ``t0 .. t0 + n_steps - 1``: (n_steps, size) arrays."""
     meta, key, mean, std = noise
+    to_device = np.asarray if isinstance(mean, np.ndarray) else __import__("cupy").asarray
     out = []
     for q in range(meta.shape[0]):
         _, size, off = (int(x) for x in meta[q])
-        z = counter_normals(int(key[q]), t0, n_steps, size)
+        z = to_device(counter_normals(int(key[q]), t0, n_steps, size))
         out.append(mean[off:off + size] + std[off:off + size] * z)
     return out
 
