@@ -26,7 +26,7 @@ from engramsim.experiments.sweep import (
     run_sweep,
     sweep_identity,
 )
-from engramsim.sim.validation import check_bool, check_float, check_int
+from engramsim.sim.validation import check_bool, check_choice, check_float, check_int
 
 
 @dataclass(frozen=True)
@@ -86,6 +86,7 @@ _BUILTIN_MODULES = (
     "engramsim.experiments.izhikevich",
     "engramsim.experiments.sparsey",
     "engramsim.experiments.reservoir",
+    "engramsim.experiments.ca3",
 )
 
 
@@ -172,6 +173,11 @@ def resolve_parameters(experiment: Experiment, overrides: Mapping[str, Any] | No
                 f"parameters: {', '.join(sorted(params))}"
             )
         params[key] = _check_override(key, value, params[key])
+        if key == "backend":  # every experiment's backend parameter means the same
+            from engramsim.sim.backends import BACKEND_NAMES
+
+            for i, v in enumerate(as_list(params[key])):
+                check_choice(v, "backend" if not isinstance(params[key], list) else f"backend[{i}]", BACKEND_NAMES)
     for key in experiment.dims:
         if not isinstance(params[key], (list, tuple)):
             params[key] = [params[key]]
