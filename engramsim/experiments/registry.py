@@ -87,6 +87,7 @@ _BUILTIN_MODULES = (
     "engramsim.experiments.sparsey",
     "engramsim.experiments.reservoir",
     "engramsim.experiments.ca3",
+    "engramsim.experiments.hlop",
 )
 
 

@@ -217,7 +217,7 @@ def test_bad_input_is_a_clear_error():
     with pytest.raises(ValidationError, match="at least one active bit"):
         mem.recall_by_content([0, 0, 0, 0])
     with pytest.raises(ValidationError, match="overlap"):
-        mem.run_sequence([mem.operation("learn", 0, [1, 0, 0, 0]), mem.operation("recall_by_cue", 0, start=5)])
+        mem.run_sequence([mem.operation("learn", 0, [1, 0, 0, 0]), mem.operation("recall_by_cue", 0, start=2)])
     with pytest.raises(ValidationError, match="in_spike_times must be a list of n_cues"):
         mem.run([[0.0]] * 6, 10)
     with pytest.raises(ValidationError, match=r"in_spike_times\[2\]"):

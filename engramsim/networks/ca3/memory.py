@@ -172,8 +172,10 @@ class CA3Memory:
         """Run ``operations`` in one simulation, from the memory's clock, and decode each one's answer.
 
         Operations without a ``start`` follow each other at the documented
-        spacing (learn 10 ms, recall 7 ms); pinned starts must not overlap
-        the previous operation.
+        spacing (learn 10 ms, recall 7 ms); a pinned ``start`` may be sooner
+        but not inside the previous operation's input (see
+        :func:`~engramsim.networks.ca3.operations.schedule`).  The memory's
+        clock advances to the end of the last operation's documented span.
         """
         if not isinstance(operations, (list, tuple)) or not all(isinstance(o, Operation) for o in operations):
             raise ValidationTypeError("operations must be a list of Operation (see CA3Memory.operation)")
@@ -186,7 +188,7 @@ class CA3Memory:
             raise ValidationError("operations must not be empty")
         t0 = self.t
         starts = schedule(list(operations), t0)
-        end = starts[-1] + operations[-1].duration
+        end = max(s + op.duration for op, s in zip(operations, starts))
         times = input_spikes(list(operations), [s - t0 for s in starts], self.n_cues, self.n_content)
         result = self._advance(times, end - t0)
         out_t, out_n = result.spikes["OUT"]

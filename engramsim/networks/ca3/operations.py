@@ -25,10 +25,12 @@ from engramsim.sim.validation import check_float
 
 LEARN, RECALL_BY_CUE, RECALL_BY_CONTENT = "learn", "recall_by_cue", "recall_by_content"
 KINDS = (LEARN, RECALL_BY_CUE, RECALL_BY_CONTENT)
-#: steps an operation occupies (input plus the wait before the next one)
+#: steps an operation occupies when placed automatically (input plus the documented wait)
 DURATION = {LEARN: 10, RECALL_BY_CUE: 7, RECALL_BY_CONTENT: 7}
-#: steps an operation's input is held
+#: steps an operation's input is held: a pinned operation may not start before the previous input ends
 HOLD = {LEARN: 3, RECALL_BY_CUE: 1, RECALL_BY_CONTENT: 1}
+#: steps after its start in which an operation's OUT spikes are read (its last output is at +7 or +6)
+WINDOW = {LEARN: 8, RECALL_BY_CUE: 7, RECALL_BY_CONTENT: 7}
 
 
 def check_cue(cue: Any, n_cues: int, name: str = "cue") -> int:
@@ -110,20 +112,25 @@ def make_operation(kind: str, n_cues: int, n_content: int, cue: Any = None, cont
 
 
 def schedule(operations: list[Operation], t0: float) -> list[float]:
-    """Start times (ms) of ``operations`` from ``t0``: pinned where given, else right after the previous one.
+    """Start times (ms) of ``operations`` from ``t0``.
 
-    Raises a :class:`ValidationError` naming the operations that would overlap.
+    An operation without a ``start`` follows the previous one at the
+    documented spacing (:data:`DURATION`: learn 10 ms, recall 7 ms).  A pinned
+    operation may come sooner (the authors' state-map run spaces learning by
+    7 ms and recalls by 6), but not before the previous operation's input has
+    ended (:data:`HOLD`) nor before ``t0``: that raises a
+    :class:`ValidationError` naming the operations that would overlap.
     """
-    starts, t = [], float(t0)
+    starts, t_auto, t_free = [], float(t0), float(t0)
     for k, op in enumerate(operations):
-        s = t if op.start is None else float(op.start)
-        if s < t:
+        s = t_auto if op.start is None else float(op.start)
+        if s < t_free:
             what = ("the memory's current time" if k == 0
-                    else f"the end of operation {k - 1} ({operations[k - 1].describe()})")
+                    else f"the end of the input of operation {k - 1} ({operations[k - 1].describe()})")
             raise ValidationError(f"operations overlap in time: operation {k} ({op.describe()}) starts at {s} ms, "
-                                  f"before {what} at {t} ms")
+                                  f"before {what} at {t_free} ms")
         starts.append(s)
-        t = s + op.duration
+        t_auto, t_free = s + op.duration, s + HOLD[op.kind]
     return starts
 
 
@@ -146,8 +153,9 @@ class Outcome:
     at ``s+6``; recall by content: the content echo at ``s+5`` and the cues at
     ``s+6``); ``echo`` the content bits at ``s+6`` of a learn (the old
     content of a relearned cue).  ``expected_*`` are the ideal CAM's.
-    ``raster_exact`` is True when every OUT spike in the operation's window is
-    exactly the one the documented timing predicts, and none else.
+    ``raster_exact`` is True when every OUT spike in the operation's window
+    (:data:`WINDOW` steps from its start) is exactly the one the documented
+    timing predicts, and none else.
     """
 
     operation: Operation
@@ -225,7 +233,7 @@ def decode(operations: list[Operation], starts: list[float], out_times: np.ndarr
         cues = lambda cells: frozenset(n for n in cells if n < c)  # noqa: E731
         bits = lambda cells: frozenset(n - c for n in cells if n >= c)  # noqa: E731
         expected = ideal.expected_out(op, s)
-        observed = {t: set(by_time[t]) for t in by_time if s <= t < s + op.duration}
+        observed = {t: set(by_time[t]) for t in by_time if s <= t < s + WINDOW[op.kind]}
         raster_exact = observed == {t: v for t, v in expected.items() if v}
         if op.kind == LEARN:
             got = (cues(at(5)), bits(at(5)), bits(at(6)))
