@@ -17,8 +17,10 @@ embeddings and samples, so the comparisons within a figure are paired.
 Beside the trained curves each point also stores two explicit memory schemes
 built from the same T samples and embeddings, ``q = n(x)/T`` and ``q = 1`` on
 the ``min(floor(d/8), N)`` most frequent observed tokens (labelled as schemes in the
-plots; the paper draws no slope lines on these figures), and the Dataset
-carries the exact data floor ``(1 - 1/M) sum_x p(x)(1 - p(x))^T``.
+plots; the paper draws no slope lines on these figures), the error of the
+effective SGD scheme ``q_gamma`` (an approximation, §4.1) for every plain SGD
+curve, and the Dataset carries the exact data floor
+``(1 - 1/M) sum_x p(x)(1 - p(x))^T``.
 
 See ``docs/models/scaling_laws.md``.
 """
@@ -45,6 +47,7 @@ from engramsim.networks.scaling import (
     ZipfLaw,
     memory_weights,
     scheme_parameters,
+    sgd_effective_weights,
 )
 from engramsim.sim.random import stream
 from engramsim.sim.validation import check_choice, check_float, check_int
@@ -74,6 +77,11 @@ class Curve:
     batch_size: int
     layernorm: bool = False
     learnable: bool = False
+
+    @property
+    def approximated(self) -> bool:
+        """Whether the effective SGD scheme q_gamma approximates this curve (plain SGD, W learned)."""
+        return self.optimizer == "sgd" and not self.layernorm and not self.learnable
 
 
 @dataclass(frozen=True)
@@ -137,6 +145,8 @@ FIGURE_METRICS = {
     "learning_rate": Metric("learning rate used (tuned curves: the best of 0.1, 1, 10, 100)", dims=("curve",)),
     "scheme_error": Metric("population error of an explicit memory scheme built from the same samples",
                            dims=("scheme",)),
+    "approximation_error": Metric("population error of the effective SGD scheme q_gamma (an approximation) "
+                                  "at the curve's learning rate and batch size", dims=("approximation",)),
     "unseen_mass": Metric("probability mass of the tokens absent from the T samples"),
 }
 
@@ -203,8 +213,14 @@ def figure_point(params: dict[str, Any], seed: int) -> dict[str, Any]:
         top = None if top is None else min(top, n)  # floor(d/8) >= N keeps every seen token
         mem.store(memory_weights(counts=counts, rho=rho, top=top))
         scheme_errors.append(float(p[mem.mistakes()].sum()))
+    approximations = []
+    for curve, rate in zip(preset.curves, rates):
+        if curve.approximated:
+            mem.store(sgd_effective_weights(tokens, n, m, rate, curve.batch_size))
+            approximations.append(float(p[mem.mistakes()].sum()))
     return {"error": np.array(errors), "learning_rate": np.array(rates),
-            "scheme_error": np.array(scheme_errors), "unseen_mass": float(p[counts == 0].sum())}
+            "scheme_error": np.array(scheme_errors), "approximation_error": np.array(approximations),
+            "unseen_mass": float(p[counts == 0].sum())}
 
 
 def tuned_exponent(d: Any, error: Any, floor: float) -> float:
@@ -230,7 +246,8 @@ def finalize_figure(ds: xr.Dataset, params: dict[str, Any]) -> xr.Dataset:
     """
     preset = FIGURES[params["fig"]]
     ds = ds.assign_coords(curve=[c.label for c in preset.curves],
-                          scheme=[label for _, label in FIGURE_SCHEMES])
+                          scheme=[label for _, label in FIGURE_SCHEMES],
+                          approximation=[c.label for c in preset.curves if c.approximated])
     ds = ds.assign_coords(panel=("curve", [c.panel for c in preset.curves]),
                           optimizer=("curve", [c.optimizer for c in preset.curves]),
                           batch_size=("curve", [c.batch_size for c in preset.curves]),
@@ -255,10 +272,16 @@ def finalize_figure(ds: xr.Dataset, params: dict[str, Any]) -> xr.Dataset:
     return ds
 
 
-def _draw_panel(ax: Any, ds: xr.Dataset, panel: str, *, schemes: bool = True, legend: bool = True) -> None:
+def _draw_panel(ax: Any, ds: xr.Dataset, panel: str, *, schemes: bool = True, approximations: bool = True,
+                legend: bool = True) -> None:
     x = ds["d"].values.astype(float)
+    approximated = set(ds["approximation"].values) if "approximation" in ds.coords else set()
     for curve in ds["curve"].values[ds["panel"].values == panel]:
-        draw_band(ax, x, ds["error"].sel(curve=curve), label=str(curve))
+        line = draw_band(ax, x, ds["error"].sel(curve=curve), label=str(curve))
+        if approximations and curve in approximated:
+            mean = ds["approximation_error"].sel(approximation=curve).mean("seed").values
+            ax.plot(x, np.where(mean > 0, mean, np.nan), ls=(0, (2, 2)), lw=1.1, color=line.get_color(),
+                    label=f"q_γ approximation ({curve})")
     if schemes:
         for scheme, style in zip(ds["scheme"].values, ("--", "-.")):
             draw_band(ax, x, ds["scheme_error"].sel(scheme=scheme), label=str(scheme), color="0.45",
@@ -270,15 +293,17 @@ def _draw_panel(ax: Any, ds: xr.Dataset, panel: str, *, schemes: bool = True, le
         ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False)
 
 
-def plot_figure(ds: xr.Dataset, *, schemes: bool = True):
+def plot_figure(ds: xr.Dataset, *, schemes: bool = True, approximations: bool = False):
     """One figure of the paper: a panel per curve group, log-log, mean ± 0.5 std, dotted data floor.
 
-    ``schemes`` also draws the two explicit schemes (grey) built from the same samples.
+    ``schemes`` also draws the two explicit schemes (grey) built from the same
+    samples; ``approximations`` the seed mean of the effective SGD scheme
+    ``q_gamma`` of each plain SGD curve (dashed, in the curve's colour).
     """
     panels = list(dict.fromkeys(ds["panel"].values))
-    fig, axes = figure(len(panels), width=4.8, height=4.6)
+    fig, axes = figure(len(panels), width=4.8, height=4.6 + 0.5 * approximations)
     for ax, panel in zip(axes, panels):
-        _draw_panel(ax, ds, str(panel), schemes=schemes)
+        _draw_panel(ax, ds, str(panel), schemes=schemes, approximations=approximations)
     axes[0].set_ylabel("error  Σ p(x) 1[wrong]")
     if len(panels) > 1:
         lows = [a.get_ylim()[0] for a in axes]
@@ -291,7 +316,8 @@ def plot_figure(ds: xr.Dataset, *, schemes: bool = True):
     return fig
 
 
-def plot_figures(datasets: Sequence[xr.Dataset], *, schemes: bool = True, columns: int = 3):
+def plot_figures(datasets: Sequence[xr.Dataset], *, schemes: bool = True, approximations: bool = False,
+                 columns: int = 3):
     """Small multiples: every panel of several figure Datasets in one grid (shared y range)."""
     from matplotlib.figure import Figure
 
@@ -302,7 +328,7 @@ def plot_figures(datasets: Sequence[xr.Dataset], *, schemes: bool = True, column
     fig = Figure(figsize=(4.4 * columns, 4.6 * rows), layout="constrained")
     axes = fig.subplots(rows, columns, squeeze=False, sharey=True).ravel()
     for ax, (ds, panel) in zip(axes, items):
-        _draw_panel(ax, ds, panel, schemes=schemes)
+        _draw_panel(ax, ds, panel, schemes=schemes, approximations=approximations)
         ax.set_title(f"{ds.attrs.get('figure', '')}: {panel}", fontsize=8)
     for ax in axes[len(items):]:
         ax.set_visible(False)

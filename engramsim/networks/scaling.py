@@ -207,6 +207,56 @@ def memory_weights(
     return q
 
 
+def sgd_effective_weights(tokens: Any, n_tokens: int, n_classes: int, learning_rate: float,
+                          batch_size: int) -> np.ndarray:
+    """The effective scheme ``q_gamma`` of one SGD pass (§4.1 of the paper): an approximation.
+
+    Starting from ``q = 0``, each mini-batch of ``batch_size`` tokens applies
+
+        q(x) <- q(x) + (gamma / B) n_batch(x) / (1 + exp(q(x)) / (M - 1)),
+
+    the cross-entropy step of token x when its logits are ``q(x)`` for its own
+    class and 0 for the M - 1 others (orthogonal embeddings, no interference).
+    Small ``gamma / B`` gives ``q`` proportional to the counts (the ``q = p``
+    scheme); larger steps flatten ``q`` (``q ≈ p^rho`` with smaller rho).
+    Stored with random embeddings it approximates the memory SGD learns, with
+    no random initial ``W``.
+
+    Parameters
+    ----------
+    tokens : array of int, shape (T,)
+        Training tokens, in order (0-based indices in ``[0, N)``).
+    n_tokens
+        N.
+    n_classes
+        M (>= 2: with one class there is nothing to learn).
+    learning_rate
+        gamma (> 0).
+    batch_size
+        B; T must be a positive multiple of it.
+
+    Returns
+    -------
+    q : ndarray, shape (N,)
+        Non-negative; 0 for tokens never seen.
+    """
+    n = check_int(n_tokens, "n_tokens", minimum=1)
+    m = check_int(n_classes, "n_classes", minimum=2)
+    gamma = check_float(learning_rate, "learning_rate", 0.0, strict_minimum=True)
+    b = check_int(batch_size, "batch_size", minimum=1)
+    x = check_real_array(tokens, "tokens", ndim=1)
+    if np.any(x != np.round(x)) or np.any(x < 0) or np.any(x >= n):
+        raise ValueError(f"tokens must hold integer indices in [0, {n - 1}]")
+    if x.size == 0 or x.size % b:
+        raise ValueError(f"the number of tokens T must be a positive multiple of batch_size = {b}, got T = {x.size}")
+    batches = x.astype(np.int64).reshape(-1, b)
+    q = np.zeros(n)
+    for batch in batches:
+        counts = np.bincount(batch, minlength=n)
+        q += (gamma / b) * counts / (1.0 + np.exp(np.minimum(q, 700.0)) / (m - 1))
+    return q
+
+
 def scheme_parameters(scheme: str, dim: int, threshold_ratio: float = 0.125) -> tuple[float, int | None]:
     """``(rho, top)`` of a named scheme at dimension ``dim``.
 

@@ -16,7 +16,7 @@ import pytest
 
 from engramsim.experiments import run_experiment
 from engramsim.experiments.plotting import plot_dataset
-from engramsim.experiments.scaling_figures import FIGURES, TUNING_RATES, plot_figures, tuned_exponent
+from engramsim.experiments.scaling_figures import FIGURES, TUNING_RATES, plot_figure, plot_figures, tuned_exponent
 from engramsim.experiments.scaling_plots import data_floor
 
 SEEDS = 5
@@ -186,6 +186,22 @@ def test_g_tuned_adam_decays_faster_than_tuned_sgd(runs):
     d = np.array([10.0, 100.0, 1000.0])
     assert tuned_exponent(d, [0.1, 0.01, 0.0015], 0.001) == pytest.approx(1.0)
     assert math.isnan(tuned_exponent(d, [0.1, 0.002, 0.0015], 0.001))
+
+
+def test_q_gamma_approximation_where_it_holds_and_where_it_fails(runs):
+    """The effective SGD scheme q_gamma: within 1.5x of trained SGD at d = 200 for gamma/B <= 0.04, and far
+    above it for gamma/B = 1.6 at d = 50, where real training corrects the interference."""
+    ds = runs["lr"]
+    assert list(ds["approximation"].values) == [f"γ = {g:g}" for g in TUNING_RATES]
+    approx = ds["approximation_error"].mean("seed")
+    for g in (0.1, 1.0):
+        ratio = float(approx.sel(approximation=f"γ = {g:g}", d=200)) / float(_mean(ds, f"γ = {g:g}").sel(d=200))
+        assert 1 / 1.5 <= ratio <= 1.5, (g, ratio)
+    assert float(approx.sel(approximation="γ = 100", d=50)) > 3 * float(_mean(ds, "γ = 100").sel(d=50))
+    lines = [line.get_label() for line in plot_dataset(ds).axes[0].get_lines()]
+    assert not any(label.startswith("q_γ") for label in lines)          # drawn only on request
+    lines = [line.get_label() for line in plot_figure(ds, approximations=True).axes[0].get_lines()]
+    assert sum(label.startswith("q_γ approximation") for label in lines) == 4
 
 
 # --------------------------------------------------------------------------- bad settings

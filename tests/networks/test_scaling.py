@@ -11,7 +11,7 @@ from scipy.special import zeta
 
 from engramsim.experiments import theory
 from engramsim.networks import OuterProductMemory, ZipfLaw, memory_weights
-from engramsim.networks.scaling import scheme_parameters, zipf_probabilities
+from engramsim.networks.scaling import scheme_parameters, sgd_effective_weights, zipf_probabilities
 from engramsim.sim.random import stream
 
 # --------------------------------------------------------------------------- Zipf law
@@ -145,6 +145,30 @@ def test_named_schemes():
 
 
 # --------------------------------------------------------------------------- the memory
+
+
+def test_sgd_effective_scheme_by_hand():
+    """q_gamma: q <- q + (gamma/B) n_batch(x) / (1 + e^q/(M-1)) per batch, from q = 0 (hand-computed)."""
+    q = sgd_effective_weights([0, 0, 1, 0], 3, 5, 1.0, 2)
+    # batch [0, 0]: q0 = 0.5 * 2 / (1 + 1/4) = 0.8; batch [1, 0]: q1 = 0.5 / 1.25 = 0.4,
+    # q0 = 0.8 + 0.5 / (1 + e^0.8 / 4)
+    assert q == pytest.approx([0.8 + 0.5 / (1 + math.exp(0.8) / 4), 0.4, 0.0], rel=1e-14)
+    # small steps: q proportional to the counts (the q = p scheme); large steps flatten it
+    law = ZipfLaw(50, 2.0)
+    tokens = law.sample(4096, seed=0)
+    counts = np.bincount(tokens, minlength=50)
+    small = sgd_effective_weights(tokens, 50, 5, 1e-4, 64)
+    assert small == pytest.approx(1e-4 / 64 * counts * 0.8, rel=1e-3)
+    large = sgd_effective_weights(tokens, 50, 5, 100.0, 64)
+    seen = counts > 0
+    assert np.all(large[~seen] == 0) and np.all(large[seen] > 0)
+    assert large[0] / large[seen].min() < 0.1 * counts[0] / counts[seen].min()
+    with pytest.raises(ValueError, match="positive multiple of batch_size = 3"):
+        sgd_effective_weights([0, 1], 3, 5, 1.0, 3)
+    with pytest.raises(ValueError, match="n_classes must be >= 2"):
+        sgd_effective_weights([0, 1], 3, 1, 1.0, 2)
+    with pytest.raises(ValueError, match=r"tokens must hold integer indices in \[0, 2\]"):
+        sgd_effective_weights([0, 3], 3, 5, 1.0, 2)
 
 
 def test_embeddings_have_the_stated_law():
