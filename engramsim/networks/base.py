@@ -33,6 +33,7 @@ import numpy as np
 from engramsim.errors import ValidationError
 from engramsim.sim.backends import Backend, get_backend
 from engramsim.sim.kernels import CONVERGED, CYCLE, NOT_CONVERGED
+from engramsim.sim.persist import Persistent
 from engramsim.sim.random import check_seed, draw_seed, stream
 from engramsim.sim.validation import check_alphabet_array, check_real_array
 
@@ -120,8 +121,8 @@ class RecallResult:
         )
 
 
-class AssociativeMemory:
-    """Base class: storage of validated patterns, a backend and seeded streams.
+class AssociativeMemory(Persistent):
+    """Base class: storage of validated patterns, a backend and seeded streams; ``save``/``load``.
 
     Parameters
     ----------

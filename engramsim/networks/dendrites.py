@@ -33,6 +33,7 @@ import numpy as np
 
 from engramsim.sim.backends import Backend, get_backend
 from engramsim.sim.kernels.sdr_numpy import pack
+from engramsim.sim.persist import Persistent
 from engramsim.sim.random import as_generator, check_seed, draw_seed, stream
 from engramsim.errors import ValidationError
 from engramsim.sim.validation import (
@@ -308,7 +309,7 @@ class Segment:
         return self
 
 
-class DendriticNeuron:
+class DendriticNeuron(Persistent):
     """A neuron with many dendritic segments, each storing one pattern or a union.
 
     Storing a pattern grows a new segment whose ``s`` connected synapses

@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from engramsim.sim.persist import Persistent
 from engramsim.sim.random import as_generator, check_seed, stream
 from engramsim.sim.validation import (
     check_choice,
@@ -277,7 +278,7 @@ def _check_probabilities(probabilities: Any, name: str, size: int | None = None)
     return p
 
 
-class OuterProductMemory:
+class OuterProductMemory(Persistent):
     """Outer-product associative memory with random embeddings and an argmax readout.
 
     Parameters

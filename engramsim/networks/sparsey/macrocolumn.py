@@ -105,6 +105,13 @@ class SparseyMac(AssociativeMemory):
     """
 
     KERNELS = ("csa_familiarity", "csa_choose", "csa_sample")
+    _TRANSIENT = ("_csa_familiarity", "_csa_choose", "_sample")
+
+    def _attach_kernels(self) -> None:
+        kernel_backend = get_backend("numba") if self.backend.name == "cupy" else self.backend
+        self._csa_familiarity = kernel_backend.kernel("csa_familiarity")
+        self._csa_choose = kernel_backend.kernel("csa_choose")
+        self._sample = kernel_backend.kernel("csa_sample")
 
     pattern_alphabet = (0, 1)
     state_alphabet = (0, 1)
@@ -145,10 +152,7 @@ class SparseyMac(AssociativeMemory):
         self.activation_band = _check_band(activation_band)
         self.frozen_argmax = (None if frozen_argmax is None
                               else check_float(frozen_argmax, "frozen_argmax", 0.0, 1.0))
-        kernel_backend = get_backend("numba") if self.backend.name == "cupy" else self.backend
-        self._csa_familiarity = kernel_backend.kernel("csa_familiarity")
-        self._csa_choose = kernel_backend.kernel("csa_choose")
-        self._sample = kernel_backend.kernel("csa_sample")
+        self._attach_kernels()
         # the built-in eta and mu forms run fused in one kernel; custom ones in NumPy
         self._fused = (isinstance(self.csa.expansivity, _BUILTIN_ETA)
                        and isinstance(self.csa.v_to_mu, _BUILTIN_MU))

@@ -327,6 +327,27 @@ class Engine:
             self.step += k
             done += k
 
+    #: the fields of the plastic layout that change while running
+    _PLASTIC_STATE = ("w", "w_sent", "pre_last", "pre_x", "post_last", "post_y", "hist", "hist_n")
+
+    def snapshot(self) -> dict[str, Any]:
+        """Everything that changes while running (host copies), to continue a saved network bit for bit."""
+        host = self.backend.to_numpy
+        return {"step": self.step, "buf": host(self.buf).copy(), "state": host(self.cells.state).copy(),
+                "plastic": {k: getattr(self.plastic, k).copy() for k in self._PLASTIC_STATE},
+                "emitters": self.emitters}
+
+    def restore(self, snap: dict[str, Any]) -> None:
+        """Take the running state of :meth:`snapshot` (of an engine laid out from the same network)."""
+        if snap["buf"].shape != tuple(self.buf.shape) or snap["state"].shape != tuple(self.cells.state.shape):
+            raise ValueError("the saved running state does not fit this network's layout")
+        self.step = int(snap["step"])
+        self.buf[...] = self.backend.asarray(snap["buf"])
+        self.cells.state[...] = self.backend.asarray(snap["state"])
+        for k in self._PLASTIC_STATE:
+            getattr(self.plastic, k)[...] = snap["plastic"][k]
+        self.emitters = snap["emitters"]
+
     def weights_of(self, proj: Projection, include_pending: bool = True) -> np.ndarray:
         """The per-connection weights of ``proj`` as the engine holds them now (a fresh array).
 

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from engramsim.sim.backends import KernelSpec
+from engramsim.sim.persist import Persistent
 from engramsim.sim.random import check_seed, stream
 from engramsim.sim.spiking.currents import NoisyCurrentSource
 from engramsim.sim.spiking.population import Population
@@ -45,7 +46,7 @@ SPIKING_CHUNK = KernelSpec("spiking_chunk", {"numpy": "engramsim.sim.spiking.ker
                            xp_generic=True)
 
 
-class Network:
+class Network(Persistent):
     """A set of populations, projections and monitors that run together.
 
     Parameters
@@ -132,11 +133,14 @@ class Network:
             return
         for pop in self.populations:
             for k, src in enumerate(pop.current_sources):
-                if isinstance(src, NoisyCurrentSource):
+                if isinstance(src, NoisyCurrentSource) and src._key is None:
                     src.bind(stream(self.seed, f"noise:{pop.label}:{k}"))
         for proj in self.projections:
             proj.build(stream(self.seed, f"connector:{proj.label}"), self.dt)
         self.engine = Engine(self)
+        if getattr(self, "_resume", None) is not None:  # loaded from a file: continue where it was saved
+            self.engine.restore(self._resume)
+            self._resume = None
         self.engine.compile()
 
     def run(self, duration: float) -> "Network":
@@ -148,6 +152,17 @@ class Network:
         self.build()
         self.engine.run(int(round(n_steps)))
         return self
+
+    _TRANSIENT = ("engine",)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = super().__getstate__()
+        state["_resume"] = self.engine.snapshot() if self.engine is not None else getattr(self, "_resume", None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(state)
+        self.engine = None
 
     def reset(self) -> None:
         """Back to time 0 (PyNN's ``reset``): cells to their initial values, recordings cleared.

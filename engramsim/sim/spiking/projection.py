@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from engramsim.errors import ValidationError
 from engramsim.sim.spiking.connectors import Connector
 from engramsim.sim.spiking.population import Population, join_default
 from engramsim.sim.validation import check_choice, check_real_array
@@ -178,6 +179,19 @@ class Projection:
         if np.any(bad):
             raise ValueError(f"weight: the initial weights of a plastic projection must lie in [w_min, w_max] = "
                              f"[{w_min}, {w_max}], got {float(self.weights[bad][0])} ({self!r})")
+
+    def __getstate__(self) -> dict[str, Any]:
+        """For saving: a weight function has done its work once the synapses are drawn (their weights are kept)."""
+        import copy
+
+        state = dict(self.__dict__)
+        if callable(getattr(self.synapse_type, "weight", None)):
+            if self.pre_index is None:
+                raise ValidationError(f"{self!r}: its weights are given by a function, which cannot be saved; "
+                                      f"build the network (Network.build() or a run) before saving it")
+            state["synapse_type"] = copy.copy(self.synapse_type)
+            state["synapse_type"].weight = None
+        return state
 
     @property
     def n_connections(self) -> int:
