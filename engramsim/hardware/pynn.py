@@ -226,8 +226,7 @@ def _build_population(sim: Any, p: Any) -> Any:
 
 def _build_projection(sim: Any, q: Any, pops: dict[str, Any]) -> Any:
     if q.connector == "FromListConnector":
-        conn_list = [(int(a), int(b), float(w), float(d)) for a, b, w, d in q.conn_list]
-        connector = sim.FromListConnector(conn_list, column_names=["weight", "delay"])
+        connector = sim.FromListConnector(q.conn_list, column_names=["weight", "delay"])
         weight = delay = None
     else:
         connector = getattr(sim, q.connector)(**q.connector_args)

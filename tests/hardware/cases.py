@@ -17,6 +17,7 @@ from engramsim.sim.spiking import (
     Population,
     Projection,
     SpikeSourceArray,
+    SpikeSourcePoisson,
     StaticSynapse,
 )
 
@@ -78,3 +79,58 @@ def stdp_net(backend: str = "numpy", a_plus: float = 0.05, w_max: float = 1.0):
     for pop in (pre, drive, post):
         pop.record("spikes")
     return net
+
+
+def ca3_net(backend: str = "numpy", start: float = 0.0):
+    """The CA3 memory (5 cues, 10 content bits) with one learn operation (cue 0, content {0, 1, 8, 9})."""
+    from engramsim.networks.ca3 import build_circuit
+
+    times = [[] for _ in range(15)]
+    for cell in (0, 5 + 0, 5 + 1, 5 + 8, 5 + 9):
+        times[cell] = [start, start + 1.0, start + 2.0]
+    return build_circuit(5, 10, times, backend=backend).network
+
+
+def izh_dense_net(backend: str = "numpy"):
+    """The published dense 1000-cell Izhikevich network."""
+    from engramsim.networks.izhikevich import izhikevich_2003
+
+    return izhikevich_2003(1000, 1.0, seed=0, backend=backend).network
+
+
+def izh_sparse_net(backend: str = "numpy"):
+    """1000 Izhikevich cells, each synapse with probability 0.1."""
+    from engramsim.networks.izhikevich import izhikevich_2003
+
+    return izhikevich_2003(1000, 0.1, seed=0, backend=backend).network
+
+
+def long_row_net(backend: str = "numpy", n: int = 257):
+    """Two cells joined by ``n`` parallel synapses: one row of ``n`` synapses."""
+    net = Network(dt=1.0, seed=0, backend=backend)
+    a = Population(2, IF_curr_exp(), label="a")
+    b = Population(2, IF_curr_exp(), label="b")
+    net.add(Projection(a, b, FromList([(0, 1, 0.5, 1.0)] * n), label="a-b"))
+    return net
+
+
+def mixed_net(backend: str = "numpy"):
+    """Sources of both kinds, a long delay that needs a delay extension and one that does not, small weights."""
+    rng = np.random.default_rng(0)
+    net = Network(dt=1.0, seed=0, backend=backend)
+    ssa = Population(2000, SpikeSourceArray(spike_times=[[float(t)] for t in rng.integers(1, 50, 2000)]),
+                     label="ssa")
+    poi = Population(1200, SpikeSourcePoisson(rate=10.0, seed=1), label="poi")
+    big = Population(600, IF_curr_exp(), label="big")
+    small = Population(10, IF_curr_exp(), label="small")
+    net.add(Projection(ssa, big, FixedProbability(0.01, seed=1), StaticSynapse(
+        weight=lambda k: rng.uniform(0.0001, 0.5, k), delay=40.0), label="ssa-big"))
+    net.add(Projection(poi, big, FixedProbability(0.01, seed=2), StaticSynapse(weight=0.5, delay=1.0),
+                       label="poi-big"))
+    net.add(Projection(big, small, FixedProbability(0.1, seed=3), StaticSynapse(weight=0.02, delay=40.0),
+                       receptor_type="inhibitory", label="big-small"))
+    return net
+
+
+CASES = {"ca3": ca3_net, "izh_dense": izh_dense_net, "izh_sparse": izh_sparse_net, "long_row": long_row_net,
+         "mixed": mixed_net, "lif": lif_net, "stdp": stdp_net}
