@@ -31,8 +31,9 @@
 
 The package holds one module per experiment (:mod:`.similarity`, :mod:`.capacity`,
 :mod:`.digits`), the inputs they share (:mod:`.inputs`), the digits data
-(:mod:`.digits_data`) and the code readouts (:mod:`.classifiers`); importing it
-registers the experiments.
+(:mod:`.digits_data`), the code readouts (:mod:`.classifiers`), the level-2
+criteria (:mod:`.criteria`) and the digits attributes and figure
+(:mod:`.digits_report`); importing it registers the experiments.
 """
 
 from __future__ import annotations
@@ -49,22 +50,32 @@ from engramsim.experiments.sparsey.capacity import (
 )
 from engramsim.experiments.sparsey.classifiers import (
     class_mean_label,
+    class_node_label,
     class_overlaps,
     code_overlap_matrix,
     nearest_label,
     nearest_pixels,
 )
+from engramsim.experiments.sparsey.criteria import (
+    MAX_OTHER_OVERLAP_TIMES_K,
+    MIN_RATIO,
+    MIN_SPEARMAN,
+    MIN_Z,
+    USEFULNESS_MARGIN,
+    class_structure,
+    similarity_preservation,
+)
 from engramsim.experiments.sparsey.digits import (
     DIGITS,
     DIGITS_DEFAULTS,
     DIGITS_METRICS,
+    DIGITS_ONE_TOP_MAC,
     DIGITS_SPLITS,
     DIGITS_THINNED_PIPELINE,
     check_digits,
+    digits_csa,
     digits_network,
     digits_point,
-    finalize_digits,
-    plot_digits,
 )
 from engramsim.experiments.sparsey.digits_data import (
     DIGITS_HOLDOUT_SEED,
@@ -76,6 +87,11 @@ from engramsim.experiments.sparsey.digits_data import (
     digits_split,
     preprocessed_digits,
     thin_images,
+)
+from engramsim.experiments.sparsey.digits_report import (
+    CRITERIA_PANELS,
+    finalize_digits,
+    plot_digits,
 )
 from engramsim.experiments.sparsey.inputs import (
     overlapping_variants,
@@ -96,26 +112,36 @@ __all__ = [
     "CAPACITY",
     "CAPACITY_DEFAULTS",
     "CAPACITY_METRICS",
+    "CRITERIA_PANELS",
     "DIGITS",
     "DIGITS_DEFAULTS",
     "DIGITS_HOLDOUT_SEED",
     "DIGITS_MAX_PER_CLASS",
     "DIGITS_METRICS",
+    "DIGITS_ONE_TOP_MAC",
     "DIGITS_SPLITS",
     "DIGITS_THINNED_PIPELINE",
     "DIGITS_THRESHOLD",
+    "MAX_OTHER_OVERLAP_TIMES_K",
+    "MIN_RATIO",
+    "MIN_SPEARMAN",
+    "MIN_Z",
     "SIMILARITY",
     "SIMILARITY_DEFAULTS",
     "SIMILARITY_METRICS",
+    "USEFULNESS_MARGIN",
     "binarised_digits",
     "capacity_point",
     "check_capacity",
     "check_digits",
     "check_similarity",
     "class_mean_label",
+    "class_node_label",
     "class_overlaps",
+    "class_structure",
     "code_overlap_matrix",
     "complement_code",
+    "digits_csa",
     "digits_holdout",
     "digits_network",
     "digits_point",
@@ -134,5 +160,6 @@ __all__ = [
     "preprocessed_digits",
     "random_sparse_inputs",
     "similarity_point",
+    "similarity_preservation",
     "thin_images",
 ]

@@ -1,5 +1,10 @@
 """``sparsey-digits``: a two-level Sparsey learns digits in a single trial each; accuracy and time
-against training images per class."""
+against training images per class.
+
+Level 1 (the first internal level) is the counterpart of the published MNIST model, which has one
+internal level; level 2 is exploratory, reported with the four criteria of
+:mod:`~engramsim.experiments.sparsey.criteria`.  :mod:`.digits_report` records and plots the results.
+"""
 
 from __future__ import annotations
 
@@ -8,18 +13,17 @@ from dataclasses import replace
 from typing import Any
 
 import numpy as np
-import xarray as xr
 
-from engramsim.experiments.plotting import figure, seed_mean
 from engramsim.experiments.registry import Experiment, as_list, register
 from engramsim.experiments.sparsey.classifiers import (
     class_mean_label,
+    class_node_label,
     class_overlaps,
     nearest_label,
     nearest_pixels,
 )
+from engramsim.experiments.sparsey.criteria import class_structure, similarity_preservation
 from engramsim.experiments.sparsey.digits_data import (
-    DIGITS_HOLDOUT_SEED,
     DIGITS_MAX_PER_CLASS,
     DIGITS_THRESHOLD,
     _cached_digits,
@@ -28,12 +32,24 @@ from engramsim.experiments.sparsey.digits_data import (
     digits_holdout,
     digits_split,
 )
+from engramsim.experiments.sparsey.digits_report import finalize_digits, plot_digits
 from engramsim.experiments.sweep import Metric
-from engramsim.networks.sparsey import CSA, PRESETS, Sparsey, SparseyLevel, code_overlap, csa_preset
+from engramsim.networks.sparsey import (
+    CSA,
+    MCH,
+    PRESETS,
+    SCHEDULES,
+    TIE_BREAKS,
+    Sparsey,
+    SparseyLevel,
+    WeightTable,
+    csa_preset,
+)
 from engramsim.sim.random import stream
-from engramsim.sim.validation import check_choice, check_float, check_int
+from engramsim.sim.validation import check_bool, check_choice, check_float, check_int
 
-__all__ = ["DIGITS", "DIGITS_DEFAULTS", "DIGITS_METRICS", "DIGITS_SPLITS", "DIGITS_THINNED_PIPELINE", "check_digits", "digits_network", "digits_point", "finalize_digits", "plot_digits"]
+__all__ = ["DIGITS", "DIGITS_DEFAULTS", "DIGITS_METRICS", "DIGITS_ONE_TOP_MAC", "DIGITS_SPLITS",
+           "DIGITS_THINNED_PIPELINE", "check_digits", "digits_csa", "digits_network", "digits_point"]
 
 
 DIGITS_DEFAULTS: dict[str, Any] = {
@@ -47,8 +63,16 @@ DIGITS_DEFAULTS: dict[str, Any] = {
     "l1_field": 4,
     "l1_modules": 16,
     "l1_cells": 48,
-    "l2_modules": 64,
+    "l2_grid": 3,
+    "l2_field": 3,
+    "l2_modules": 16,
     "l2_cells": 48,
+    "l1_min_on": 0,
+    "l2_min_active": 0,
+    "mch": False,
+    "schedule": "staged",
+    "permanence": False,
+    "tie_break": "input",
     "u_exponent": 10.0,
     "nonlinearity": 10.0,
     "l2_g_floor": 0.9,
@@ -63,25 +87,45 @@ DIGITS_DEFAULTS: dict[str, Any] = {
 #: levels, no complement coding, no post-freeze argmax), for comparison:
 #: ``run_experiment("sparsey-digits", DIGITS_THINNED_PIPELINE)``
 DIGITS_THINNED_PIPELINE: dict[str, Any] = {
-    "thin": True, "complement": False, "l2_modules": 32, "u_exponent": 1.0, "nonlinearity": None,
-    "l2_g_floor": None, "l1_saturation": 0.15, "l2_saturation": 0.15, "frozen_argmax": None,
+    "thin": True, "complement": False, "l2_grid": 1, "l2_field": 7, "l2_modules": 32, "u_exponent": 1.0,
+    "nonlinearity": None, "l2_g_floor": None, "l1_saturation": 0.15, "l2_saturation": 0.15,
+    "frozen_argmax": None, "schedule": "joint", "tie_break": "random",
+}
+
+#: the previous defaults: one level-2 mac over all 49 level-1 macs, every level learning on every frame
+#: (``run_experiment("sparsey-digits", DIGITS_ONE_TOP_MAC)``)
+DIGITS_ONE_TOP_MAC: dict[str, Any] = {
+    "l2_grid": 1, "l2_field": 7, "l2_modules": 64, "schedule": "joint", "tie_break": "random",
 }
 
 DIGITS_METRICS = {
-    "accuracy": Metric("test accuracy, nearest stored top-level (level-2) code"),
-    "class_accuracy": Metric("test accuracy, class of largest mean top-level code overlap with its stored codes"),
-    "l1_accuracy": Metric("test accuracy, nearest stored level-1 code (all level-1 macs side by side)"),
+    "l1_accuracy": Metric("test accuracy, nearest stored level-1 code (all level-1 macs side by side): "
+                          "the counterpart of the published one-internal-level model"),
+    "l1_class_node_accuracy": Metric("test accuracy, class nodes on level-1 codes (Hebbian counts)"),
+    "accuracy": Metric("test accuracy, nearest stored level-2 code (all level-2 macs side by side)"),
+    "class_accuracy": Metric("test accuracy, class of largest mean level-2 code overlap with its stored codes"),
+    "class_node_accuracy": Metric("test accuracy, class nodes on level-2 codes (Hebbian counts)"),
+    "l2_spearman": Metric("criterion 1: Spearman rho of level-2 against level-1 code overlap over training "
+                          "pairs (passes at >= 0.3)"),
+    "l2_same_other_ratio": Metric("criterion 2a: same / other class level-2 overlap of stored codes (passes "
+                                  "at >= 1.15)"),
+    "l2_permutation_z": Metric("criterion 2b: z of same - other class level-2 overlap against 200 label "
+                               "permutations (passes at >= 5)"),
+    "l2_other_overlap_k": Metric("criterion 3: other-class level-2 overlap times K2 (passes at <= 3)"),
+    "l2_usefulness": Metric("criterion 4: level-2 class-node accuracy minus level-1 nearest-code accuracy "
+                            "(passes at >= -0.05)"),
+    "l2_active_macs": Metric("mean fraction of level-2 macs active on a test image"),
     "baseline_accuracy": Metric("test accuracy, nearest training image in the binarised (not complemented) "
                                 "pixels Sparsey reads (Hamming)"),
     "raw_baseline_accuracy": Metric("test accuracy, nearest training image in binarised 8x8 pixels (Hamming)"),
     "thinned_baseline_accuracy": Metric("test accuracy, nearest training image in thinned 16x16 skeletons "
                                         "(Hamming)"),
-    "same_class_overlap": Metric("mean top-level code overlap between stored codes of the same class"),
-    "other_class_overlap": Metric("mean top-level code overlap between stored codes of different classes"),
+    "same_class_overlap": Metric("mean level-2 code overlap between stored codes of the same class"),
+    "other_class_overlap": Metric("mean level-2 code overlap between stored codes of different classes"),
     "l1_same_class_overlap": Metric("mean level-1 code overlap between stored codes of the same class"),
     "l1_other_class_overlap": Metric("mean level-1 code overlap between stored codes of different classes"),
-    "l1_reproduced": Metric("mean overlap of the level-1 code recognised for a training image with the code "
-                            "stored for it (first 200 training images)"),
+    "l1_reproduced": Metric("fraction of level-1 CMs whose winner (or inactivity) recognised for a training "
+                            "image is the one recorded for it (first 200 training images)"),
     "input_density": Metric("mean fraction of on pixels of the binarised images (before complement coding)"),
     "train_time": Metric("single-trial training time", "s"),
     "train_time_per_item": Metric("training time per image", "s"),
@@ -106,10 +150,18 @@ def check_digits(params: dict[str, Any]) -> None:
     for name in ("thin", "complement"):
         if not isinstance(params[name], (bool, np.bool_)):
             raise TypeError(f"{name} must be True or False, got {params[name]!r}")
-    check_int(params["l1_field"], "l1_field", minimum=1, maximum=size)
-    check_int(params["l1_grid"], "l1_grid", minimum=1, maximum=size)
+    field = check_int(params["l1_field"], "l1_field", minimum=1, maximum=size)
+    grid = check_int(params["l1_grid"], "l1_grid", minimum=1, maximum=size)
+    check_int(params["l2_grid"], "l2_grid", minimum=1, maximum=grid)
+    l2_field = check_int(params["l2_field"], "l2_field", minimum=1, maximum=grid)
     for name in ("l1_modules", "l1_cells", "l2_modules", "l2_cells"):
         check_int(params[name], name, minimum=1)
+    check_int(params["l1_min_on"], "l1_min_on", minimum=0, maximum=field * field)
+    check_int(params["l2_min_active"], "l2_min_active", minimum=0, maximum=l2_field * l2_field)
+    for name in ("mch", "permanence"):
+        check_bool(params[name], name)
+    check_choice(params["schedule"], "schedule", SCHEDULES)
+    check_choice(params["tie_break"], "tie_break", TIE_BREAKS)
     check_float(params["u_exponent"], "u_exponent", 0.0, strict_minimum=True)
     _optional_float(params["nonlinearity"], "nonlinearity", 0.0)
     _optional_float(params["l2_g_floor"], "l2_g_floor", 0.0, 0.999)
@@ -123,7 +175,7 @@ def check_digits(params: dict[str, Any]) -> None:
 
 
 
-def _digits_csa(params: dict[str, Any], level: int) -> str | CSA:
+def digits_csa(params: dict[str, Any], level: int) -> str | CSA:
     """The CSA of one level: the preset, with the sigmoid nonlinearity and (level 2) the G floor replaced."""
     name = params["csa"]
     nonlinearity = params["nonlinearity"]
@@ -140,15 +192,22 @@ def _digits_csa(params: dict[str, Any], level: int) -> str | CSA:
 
 
 def digits_network(params: dict[str, Any], seed: int) -> Sparsey:
-    """The two-level hierarchy: a grid of level-1 macs on overlapping square patches, one mac on top."""
+    """The two-level hierarchy: a grid of level-1 macs on overlapping square pixel patches, and a grid of
+    level-2 macs on overlapping square patches of level-1 macs."""
     size, grid, field_size = int(params["image_size"]), int(params["l1_grid"]), int(params["l1_field"])
+    l2_grid, l2_field = int(params["l2_grid"]), int(params["l2_field"])
+    l1_on, l2_active = int(params["l1_min_on"]), int(params["l2_min_active"])
     return Sparsey((size, size), [
         SparseyLevel((grid, grid), (field_size, field_size), int(params["l1_modules"]), int(params["l1_cells"]),
-                     csa=_digits_csa(params, 1), saturation_threshold=float(params["l1_saturation"])),
-        SparseyLevel((1, 1), None, int(params["l2_modules"]), int(params["l2_cells"]),
-                     csa=_digits_csa(params, 2), saturation_threshold=float(params["l2_saturation"])),
+                     csa=digits_csa(params, 1), saturation_threshold=float(params["l1_saturation"]),
+                     feature_band=(l1_on, field_size * field_size) if l1_on else None),
+        SparseyLevel((l2_grid, l2_grid), (l2_field, l2_field), int(params["l2_modules"]), int(params["l2_cells"]),
+                     csa=digits_csa(params, 2), saturation_threshold=float(params["l2_saturation"]),
+                     feature_band=(l2_active, l2_field * l2_field) if l2_active else None,
+                     mch=MCH() if bool(params["mch"]) else None),
     ], channels=2 if bool(params["complement"]) else 1, u_exponent=float(params["u_exponent"]),
-        frozen_argmax=params["frozen_argmax"], backend=params["backend"], seed=seed)
+        frozen_argmax=params["frozen_argmax"], permanence=WeightTable() if bool(params["permanence"]) else None,
+        tie_break=params["tie_break"], backend=params["backend"], seed=seed)
 
 
 def digits_point(params: dict[str, Any], seed: int) -> dict[str, Any]:
@@ -166,7 +225,7 @@ def digits_point(params: dict[str, Any], seed: int) -> dict[str, Any]:
     inputs = complement_code(images) if bool(params["complement"]) else images
     net = digits_network(params, seed)
     start = time.perf_counter()
-    codes = net.store(inputs[train]).codes
+    codes = net.store(inputs[train], schedule=params["schedule"]).codes
     train_time = time.perf_counter() - start
     test_codes = net.recall(inputs[test]).level_winners
     reproduce = train[:200]  # how well level 1 reproduces the codes it stored (a subset: time)
@@ -177,10 +236,21 @@ def digits_point(params: dict[str, Any], seed: int) -> dict[str, Any]:
     same, other = class_overlaps(top, labels[train], k2)
     l1_same, l1_other = class_overlaps(l1, labels[train], k1)
     y_train, y_test = labels[train], labels[test]
+    l1_accuracy = np.mean(nearest_label(l1_test, l1, y_train, k1) == y_test)
+    class_node_accuracy = np.mean(class_node_label(top_test, top, y_train, k2) == y_test)
+    ratio, z = class_structure(top, y_train, k2, stream(seed, "permutations"))
     return {
+        "l1_accuracy": l1_accuracy,
+        "l1_class_node_accuracy": np.mean(class_node_label(l1_test, l1, y_train, k1) == y_test),
         "accuracy": np.mean(nearest_label(top_test, top, y_train, k2) == y_test),
         "class_accuracy": np.mean(class_mean_label(top_test, top, y_train, k2) == y_test),
-        "l1_accuracy": np.mean(nearest_label(l1_test, l1, y_train, k1) == y_test),
+        "class_node_accuracy": class_node_accuracy,
+        "l2_spearman": similarity_preservation(top, l1, k2, k1),
+        "l2_same_other_ratio": ratio,
+        "l2_permutation_z": z,
+        "l2_other_overlap_k": other * k2,
+        "l2_usefulness": class_node_accuracy - l1_accuracy,
+        "l2_active_macs": float(np.mean(test_codes[-1][:, :, 0] >= 0)),
         "baseline_accuracy": np.mean(nearest_pixels(images[test], images[train], y_train) == y_test),
         "raw_baseline_accuracy": np.mean(nearest_pixels(raw[test], raw[train], y_train) == y_test),
         "thinned_baseline_accuracy": np.mean(nearest_pixels(thinned[test], thinned[train], y_train) == y_test),
@@ -188,75 +258,12 @@ def digits_point(params: dict[str, Any], seed: int) -> dict[str, Any]:
         "other_class_overlap": other,
         "l1_same_class_overlap": l1_same,
         "l1_other_class_overlap": l1_other,
-        "l1_reproduced": float(code_overlap(reproduced, l1[:reproduce.size]).mean()),
+        "l1_reproduced": float(np.mean(reproduced == l1[:reproduce.size])),
         "input_density": images.mean(),
         "train_time": train_time,
         "train_time_per_item": train_time / train.size,
         "n_test": test.size,
     }
-
-
-def finalize_digits(ds: xr.Dataset, params: dict[str, Any]) -> xr.Dataset:
-    """Record the split, the preprocessing, the hierarchy and the readouts in the Dataset's attributes."""
-    size, grid, field_size = int(params["image_size"]), int(params["l1_grid"]), int(params["l1_field"])
-    steps = ["scikit-learn load_digits 8x8 grey levels 0..16",
-             f"scipy.ndimage.zoom to {size}x{size} (order 1)",
-             f"binarise at grey level >= {int(params['threshold'])}"]
-    if bool(params["thin"]):
-        steps.append("Zhang-Suen thinning (one-pixel skeletons)")
-    if bool(params["complement"]):
-        steps.append("complement coding: each pixel as two units (on, off), so every level-1 patch has "
-                     "exactly one active unit per pixel")
-    steps.append("drop images left blank")
-    l2_csa, l1_csa = _digits_csa(params, 2), _digits_csa(params, 1)
-
-    def describe(csa: str | CSA) -> str:
-        if isinstance(csa, str):
-            return f"preset {csa}"
-        return f"{params['csa']} preset with {csa.expansivity!r}, {csa.v_to_mu!r}"
-
-    split = ("train: per_class images per class from the development half; test: the held-out half "
-             "(never used while choosing settings)" if params["split"] == "test" else
-             "validation: train and evaluate inside the development half (used to choose the settings)")
-    ds.attrs.update(
-        split=(f"{split}; halves fixed per class by seed {DIGITS_HOLDOUT_SEED} "
-               f"(engramsim.experiments.sparsey.digits_holdout)"),
-        preprocessing="; ".join(steps),
-        image_size=size, thinned=int(bool(params["thin"])), complement_coded=int(bool(params["complement"])),
-        hierarchy=(f"level 1: {grid}x{grid} macs on {field_size}x{field_size} pixel patches, "
-                   f"Q={int(params['l1_modules'])}, K={int(params['l1_cells'])}, "
-                   f"saturation_threshold={float(params['l1_saturation'])}, CSA {describe(l1_csa)}; "
-                   f"level 2: one mac over all level-1 codes, Q={int(params['l2_modules'])}, "
-                   f"K={int(params['l2_cells'])}, saturation_threshold={float(params['l2_saturation'])}, "
-                   f"CSA {describe(l2_csa)}; u_exponent={float(params['u_exponent'])} at both levels; "
-                   f"frozen_argmax={params['frozen_argmax']}"),
-        readout=("accuracy and l1_accuracy: label of the stored code with the largest code overlap (first on "
-                 "ties); class_accuracy: class with the largest mean overlap over its stored top-level codes"),
-        settings_chosen_on="the validation split (split='validation', seeds 0-1, per_class 5, 20, 50); "
-                           "see docs/models/sparsey.md",
-        chance_accuracy=0.1,
-    )
-    return ds
-
-
-def plot_digits(ds: xr.Dataset):
-    """Accuracy and training time against training images per class."""
-    fig, (ax_acc, ax_time) = figure(2)
-    n = ds["per_class"]
-    ax_acc.plot(n, seed_mean(ds["accuracy"]), "o-", label="Sparsey, nearest level-2 code")
-    ax_acc.plot(n, seed_mean(ds["class_accuracy"]), "v-", label="Sparsey, level-2 class mean overlap")
-    ax_acc.plot(n, seed_mean(ds["l1_accuracy"]), "^-", label="Sparsey, nearest level-1 code")
-    ax_acc.plot(n, seed_mean(ds["baseline_accuracy"]), "s--", label="1-NN, binarised 16x16 pixels")
-    ax_acc.plot(n, seed_mean(ds["thinned_baseline_accuracy"]), "x--", label="1-NN, thinned 16x16 pixels")
-    ax_acc.plot(n, seed_mean(ds["raw_baseline_accuracy"]), "d:", label="1-NN, binarised 8x8 pixels")
-    ax_acc.axhline(0.1, color="gray", lw=0.7, label="chance")
-    ax_acc.set(xscale="log", xlabel="training images per class", ylabel="test accuracy", ylim=(0, 1),
-               title="Digits, single-trial learning")
-    ax_acc.legend(fontsize=6)
-    ax_time.plot(n, seed_mean(ds["train_time"]), "o-")
-    ax_time.set(xscale="log", yscale="log", xlabel="training images per class", ylabel="training time (s)",
-                title="Training time")
-    return fig
 
 
 DIGITS = register(Experiment(
