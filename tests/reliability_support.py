@@ -23,7 +23,7 @@ from engramsim.errors import ValidationError
 REFUSAL_SECONDS = 2.0
 
 #: fixed-seed settings for the property tests (derandomised: the same examples on every run)
-PROPERTY = settings(max_examples=25, deadline=None, derandomize=True, database=None,
+PROPERTY = settings(max_examples=15, deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 
 _NOT_NUMBERS = st.one_of(

@@ -23,7 +23,7 @@ from engramsim.experiments import experiments, run_experiment
 from engramsim.experiments.sweep import Metric, check_output, point_key, run_sweep, write_dataset
 
 EXPERIMENTS = experiments()
-FEW = PROPERTY.__class__(PROPERTY, max_examples=8)
+FEW = PROPERTY.__class__(PROPERTY, max_examples=5)
 
 
 @contextmanager
@@ -121,7 +121,7 @@ CLI_PARAMS = [p for p in PARAMS if p[2] in _BAD_TEXT]
 
 
 @pytest.mark.parametrize("experiment, key, kind, is_list", CLI_PARAMS, ids=[f"{p[0]}-{p[1]}" for p in CLI_PARAMS])
-@PROPERTY.__class__(PROPERTY, max_examples=4)
+@PROPERTY.__class__(PROPERTY, max_examples=3)
 @given(data=st.data())
 def test_cli_refuses_bad_text_in_one_line(experiment, key, kind, is_list, data, tmp_path_factory):
     text = data.draw(_BAD_TEXT[kind], label=key)
