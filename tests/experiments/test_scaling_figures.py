@@ -75,6 +75,19 @@ def test_data_floor_is_the_exact_expectation_and_the_briefs_value():
 
 
 def test_presets_hold_the_papers_settings():
+    from engramsim.experiments import get_experiment
+    from engramsim.experiments.scaling import training_samples
+    from engramsim.networks import ZipfLaw
+
+    exp = get_experiment("scaling-figure")
+    assert exp.seeds == 10 and exp.defaults["d"] == [10, 20, 50, 100, 200, 500, 1000]
+    assert (exp.defaults["n_tokens"], exp.defaults["n_classes"], exp.defaults["alpha"]) == (100, 5, 2.0)
+    assert exp.defaults["embeddings"] == "independent" and exp.defaults["class_vectors"] == "gaussian"
+    # fresh samples for every d with independent embeddings, one stream per seed when nested
+    law = ZipfLaw(100, 2.0)
+    assert not np.array_equal(training_samples(law, 64, 0, 10, "independent"),
+                              training_samples(law, 64, 0, 20, "independent"))
+    assert np.array_equal(training_samples(law, 64, 0, 10, "nested"), training_samples(law, 64, 0, 20, "nested"))
     assert {k: v.n_samples for k, v in FIGURES.items()} == {
         "lr": 10240, "bs": 1024, "adam": 10240, "ln": 10240, "embeddings": 10240}
     lr = FIGURES["lr"].curves
