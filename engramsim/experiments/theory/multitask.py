@@ -70,7 +70,7 @@ def multitask_breakdown_dilution(n_patterns: int) -> float:
 
 
 def multitask_hierarchy_consistent(dilution: ArrayLike, n_patterns: int) -> bool | np.ndarray:
-    """Whether the hierarchical ansatz is consistent: ``d + d^2 + ... + d^(K-1) < 1``.
+    """Whether the hierarchical ansatz is consistent: ``sum_{k=1}^{K-1} d^k < 1``.
 
     Parameters
     ----------
