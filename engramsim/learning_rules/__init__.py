@@ -11,10 +11,11 @@ from engramsim.learning_rules.stdp import (
                                            AdditiveWeightDependence,
                                            SpikePairRule,
                                            STDPMechanism,
+                                           spynnaker7_synapse_history,
                                            stdp_synapse_history,
 )
 from engramsim.learning_rules.storkey import storkey
 
-__all__ = ["AdditiveWeightDependence", "SpikePairRule", "STDPMechanism", "stdp_synapse_history",
-           "bundle_saturation", "hebb", "hebb_counts", "pseudo_inverse", "saturated_bundles", "sparsey_hebb",
-           "storkey"]
+__all__ = ["AdditiveWeightDependence", "SpikePairRule", "STDPMechanism", "spynnaker7_synapse_history",
+           "stdp_synapse_history", "bundle_saturation", "hebb", "hebb_counts", "pseudo_inverse", "saturated_bundles",
+           "sparsey_hebb", "storkey"]
