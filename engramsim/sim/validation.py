@@ -290,7 +290,7 @@ def check_count(value: Any, name: str, bound: str, minimum: int = 1) -> int:
 
 
 def check_seed_list(seeds: Any, name: str = "seeds") -> list[int]:
-    """Seeds of a sweep: a number ``K >= 1`` (seeds ``0 .. K-1``) or a list of distinct seeds.
+    """Seeds of a sweep: a number ``K >= 1`` (seeds 0 to K - 1) or a list of distinct seeds.
 
     Seeds must be integers (integral floats accepted) in ``[0, 2**63 - 1]``;
     a string, fractional values, repeats and an empty list are refused, and

@@ -14,7 +14,7 @@ __all__ = ["multitask_magnetization", "multitask_breakdown_dilution", "multitask
 
 # --------------------------------------------------------------------------- multitasking network
 def multitask_magnetization(dilution: ArrayLike, n_patterns: int) -> np.ndarray:
-    """Hierarchical-ansatz magnetisations ``|m_k| = (1 - d) d^(k-1)``, k = 1..K.
+    """Hierarchical-ansatz magnetisations ``|m_k| = (1 - d) d^(k-1)`` for k from 1 to K.
 
     Parameters
     ----------

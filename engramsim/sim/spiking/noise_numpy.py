@@ -144,7 +144,7 @@ def counter_normals(key: int, first_step: int, n_steps: int, size: int) -> np.nd
 
 
 def noise_values(t0: int, n_steps: int, noise: tuple) -> list[np.ndarray]:
-    """Each noise source's currents ``mean + std * z`` of steps ``t0 .. t0 + n_steps - 1``: (n_steps, size) arrays."""
+    """Each noise source's currents ``mean + std * z`` of the steps from ``t0`` on: (n_steps, size) arrays."""
     meta, key, mean, std = noise
     to_device = np.asarray if isinstance(mean, np.ndarray) else __import__("cupy").asarray
     out = []
