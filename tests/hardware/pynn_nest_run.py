@@ -44,6 +44,33 @@ def behaviour(out, key, net, ex, labels, tolerance):
         out[f"{key}/{label}/identical"] = c.identical
 
 
+def ca3(out, sim):
+    """The CA3 functional test (inputs 2 ms later: NEST's sources need t >= 2 dt), with and without conversion."""
+    import json
+
+    import nest
+
+    from engramsim.networks.ca3 import build_circuit
+
+    data = json.loads((Path(__file__).parents[1] / "data" / "ca3" / "inputs.json").read_text())["functional"]
+    times = [[t + 2.0 for t in ts] for ts in data["in_spike_times"]]
+    for convert in (True, False):
+        circuit = build_circuit(data["n_cues"], data["n_content"], times, backend="numpy")
+        ex = to_pynn(circuit.network, sim, convert_stdp=convert)
+        key = f"ca3/{convert}"
+        if convert:
+            structure(out, "ca3", circuit.network, ex)
+        plastic = [p.label for p in circuit.network.projections if p.plastic]
+        out[key + "/lambda"] = np.array([nest.GetStatus(ex.projections[label].nest_connections, "lambda")[0]
+                                         for label in plastic])
+        circuit.network.run(data["duration_ms"] + 3.0)
+        ex.run(data["duration_ms"] + 3.0)
+        a, b = circuit.monitors["OUT"].to_xarray(), ex.spikes("OUT")
+        out[key + "/native_t"], out[key + "/native_i"] = a.time.values, a.neuron.values
+        out[key + "/pynn_t"], out[key + "/pynn_i"] = b.time.values, b.neuron.values
+        ex.end()
+
+
 def main(path):
     import pyNN.nest as sim
 
@@ -78,6 +105,7 @@ def main(path):
         out[key + "/pynn_w"] = ex.get("plastic")
         out[key + "/amp_plus"] = net.projections[-1].synapse_type.pair_stdp_parameters()["amp_plus"]
         ex.end()
+    ca3(out, sim)
     np.savez(path, **out)
 
 
