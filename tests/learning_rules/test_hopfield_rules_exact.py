@@ -24,8 +24,9 @@ def python_counts(patterns):
 @pytest.mark.parametrize("scale", [1, 3, 2**26, 2**30])
 def test_hebb_counts_are_exact_integers_on_both_paths(scale):
     rng = np.random.default_rng(scale % 97)
-    xi = rng.integers(-1, 2, size=(3, 9)) * scale  # diluted values, up to 2**30 in magnitude
+    xi = rng.integers(-scale, scale + 1, size=(3, 9)) | 1  # odd values up to 2**30: products need 60 bits
     xi[0, 0] = scale  # the largest magnitude is reached
+    xi[1, :3] = 0  # and zeros (diluted patterns)
     counts = hebb_counts(xi)
     assert counts.dtype == np.int64
     assert counts.tolist() == python_counts(xi)
