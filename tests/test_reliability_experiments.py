@@ -243,3 +243,18 @@ def test_check_output_refuses_other_versions(tmp_path):
     with pytest.raises(ValidationError, match="package version"):
         check_output(out, {**identity, "engramsim_version": "0.0.0"})
     assert check_output(out, {**identity, "engramsim_version": "0.0.0"}, force=True) is None
+
+
+@PROPERTY
+@given(grid=st.one_of(st.just({"x": []}), st.just({"x": 3}), st.just({"x": "abc"}), st.just([("x", [1])]),
+                      st.just({"x": [1, 1]}), st.just({"x": list(range(100_001))})))
+def test_run_sweep_refuses_bad_grids(grid):
+    assert_refused(lambda: run_sweep(lambda p, s: {"y": 1}, grid, metrics={"y": Metric("y")}, progress=False),
+                   "grid")
+
+
+@PROPERTY
+@given(workers=st.one_of(bad_int(1), st.just(True)).filter(lambda v: v is not None))
+def test_run_sweep_refuses_bad_workers(workers):
+    assert_refused(lambda: run_sweep(lambda p, s: {"y": 1}, {"x": [1]}, metrics={"y": Metric("y")},
+                                     workers=workers, progress=False), "workers")

@@ -22,6 +22,11 @@ from reliability_support import (
 
 from engramsim.errors import ValidationError
 from engramsim.learning_rules import hebb, hebb_counts, pseudo_inverse, storkey
+from engramsim.learning_rules.cross_entropy import (
+    TrainingDivergedError,
+    effective_learning_rates,
+    train_cross_entropy,
+)
 from engramsim.networks import DenseAssociativeMemory, Hopfield, ModernHopfield, MultitaskHopfield
 from engramsim.networks.dendrites import (
     DendriticNeuron,
@@ -45,6 +50,18 @@ REAL = np.random.default_rng(0).normal(size=(2, N))
 SDR = np.array([1, 1, 1, 0, 0, 0, 0, 0], dtype=bool)
 BACKENDS = ("numpy", "numba", "cupy", "auto")
 MAX_STEPS = bad_int(1, 10**8)
+
+
+EMB = np.random.default_rng(1).normal(size=(6, 4))
+CLS = np.random.default_rng(2).normal(size=(3, 4))
+LAB = np.array([0, 1, 2, 0, 1, 2])
+TOK = np.array([0, 1, 2, 3, 4, 5, 0, 1])
+
+
+def ce(**kw):
+    args = {"embeddings": EMB, "class_embeddings": CLS, "labels": LAB, "tokens": TOK, "batch_size": 4, "seed": 0,
+            **kw}
+    return train_cross_entropy(**args)
 
 
 def no_none(strategy):
@@ -186,6 +203,23 @@ CASES = [
      lambda v: hebb_counts(v)),
     ("storkey", "patterns", st.one_of(bad_array((2, N), fixed_length=False), st.just(np.full((2, N), 1e200))), lambda v: storkey(v)),
     ("storkey", "weights", no_none(bad_array((N, N))), lambda v: storkey(PAT, v)),
+    ("train_cross_entropy", "embeddings", st.one_of(bad_array((6, 4)), st.just(EMB * 1e300)),
+     lambda v: ce(embeddings=v)),
+    ("train_cross_entropy", "class_embeddings", bad_array((3, 4)), lambda v: ce(class_embeddings=v)),
+    ("train_cross_entropy", "labels", st.one_of(st.just([0, 1, 2, 0, 1, 3]), st.just([0.5] * 6), st.just([0, 1])),
+     lambda v: ce(labels=v)),
+    ("train_cross_entropy", "tokens", st.one_of(st.just([0, 6, 1, 2]), st.just([-1, 0, 1, 2]), st.just([[0, 1]])),
+     lambda v: ce(tokens=v)),
+    ("train_cross_entropy", "batch_size", st.one_of(bad_int(1), st.just(3)), lambda v: ce(batch_size=v)),
+    ("train_cross_entropy", "optimizer", bad_choice(("sgd", "adam")), lambda v: ce(optimizer=v)),
+    ("train_cross_entropy", "learning_rate", bad_float(0.0, strict_minimum=True), lambda v: ce(learning_rate=v)),
+    ("train_cross_entropy", "learnable_embeddings", bad_bool(), lambda v: ce(learnable_embeddings=v)),
+    ("train_cross_entropy", "layernorm", bad_bool(), lambda v: ce(layernorm=v)),
+    ("train_cross_entropy", "weight_decay", bad_float(0.0), lambda v: ce(weight_decay=v)),
+    ("train_cross_entropy", "init", bad_choice(("random", "zero")), lambda v: ce(init=v)),
+    ("train_cross_entropy", "seed", bad_seed(), lambda v: ce(seed=v)),
+    ("train_cross_entropy", "threads", no_none(bad_int(1)), lambda v: ce(threads=v)),
+    ("effective_learning_rates", "dim", bad_int(1), lambda v: effective_learning_rates("adam", 1.0, v)),
     ("pseudo_inverse", "patterns", bad_array((2, N), fixed_length=False), lambda v: pseudo_inverse(v)),
 ]
 
@@ -326,3 +360,11 @@ def test_rules_on_real_patterns_are_finite_or_refused(values):
         assert_finite(storkey(patterns))
     except ValidationError as exc:
         assert "float64 range" in str(exc)
+
+
+def test_cross_entropy_divergence_is_an_error_not_nan():
+    """SGD with a step of 1e38 on large embeddings overflows float32 (max 3.4e38): an error, never NaN weights."""
+    with pytest.raises(TrainingDivergedError, match="learning_rate"):
+        ce(learning_rate=1e38, embeddings=EMB * 100)
+    result = ce(learning_rate=0.1)
+    assert_finite(result.matrix, result.losses)

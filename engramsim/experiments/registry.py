@@ -151,8 +151,7 @@ def _check_override(key: str, value: Any, default: Any) -> Any:
             raise ValidationError(f"{key} must be a value or a 1-D list of values, got an array of shape {value.shape}")
         if len(value) == 0:
             raise ValidationError(f"{key} must hold at least one value, got an empty list")
-        return [_check_like(v.item() if isinstance(v, np.generic) else v, like, f"{key}[{i}]")
-                for i, v in enumerate(value)]
+        return [_check_like(v.item() if isinstance(v, np.generic) else v, like, key) for v in value]
     if isinstance(value, (set, frozenset, dict)):
         raise ValidationTypeError(f"{key} must be a value or a list of values, got {type(value).__name__}")
     return _check_like(value, like, key)

@@ -197,6 +197,9 @@ def train_cross_entropy(
     if x_all.size % batch:
         raise ValidationError(f"the number of tokens T must be a multiple of batch_size = {batch}, got T = {x_all.size}")
     rates = effective_learning_rates(optimizer, learning_rate, dim)
+    if max(rates.values()) > float(np.finfo(np.float32).max):
+        raise ValidationError(f"learning_rate = {learning_rate:g} gives step sizes {rates} beyond the float32 "
+                              "range torch trains in")
     decay = check_float(weight_decay, "weight_decay", 0.0)
     check_choice(init, "init", INITS)
     check_seed(seed)
