@@ -6,6 +6,7 @@
     engramsim run EXPERIMENT [--set key=value ...] [--out PATH] [--workers N | --scheduler ADDRESS]
                              [--backend NAME] [--seeds K] [--no-plot] [--force] [--quiet] [--debug]
     engramsim plot RESULT.nc [--out FIGURE.png] [--force]
+    engramsim export MODEL --target pynn-script|spinnaker-report|nir --out PATH [--set key=value ...]
 
 ``--set key=a,b,c`` sweeps a list, ``--set key=start:stop:step`` sweeps a
 range including both ends, ``--set seeds=K`` sets the number of seeds.
@@ -220,6 +221,18 @@ def _cmd_plot(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_export(args: argparse.Namespace) -> int:
+    from engramsim.hardware.export import MODELS, export_defaults, export_model
+
+    if args.model not in MODELS:
+        raise UsageError(f"unknown model {args.model!r}; exportable models: {', '.join(MODELS)}")
+    overrides, seeds = parse_set(args.set or [], export_defaults(args.model), args.model)
+    if seeds is not None:
+        raise UsageError("export takes no seeds; set the model's seed parameter instead")
+    print(f"wrote {export_model(args.model, args.target, args.out, overrides)}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``engramsim`` command."""
     parser = argparse.ArgumentParser(prog="engramsim", description="Associative-memory simulations and sweeps.")
@@ -254,6 +267,15 @@ def build_parser() -> argparse.ArgumentParser:
                                                              "engramsim figure")
     p_plot.add_argument("--debug", action="store_true", help="show tracebacks")
     p_plot.set_defaults(func=_cmd_plot)
+
+    p_export = sub.add_parser("export", help="write a built-in network for PyNN, SpiNNaker or NIR")
+    p_export.add_argument("model", help="ca3 or izhikevich-2003")
+    p_export.add_argument("--target", required=True, choices=("pynn-script", "spinnaker-report", "nir"))
+    p_export.add_argument("--out", required=True, help="output path (.py, .txt or .json, .nir)")
+    p_export.add_argument("--set", action="append", metavar="KEY=VALUE",
+                          help="a model parameter, duration (ms), simulator (nest, spiNNaker, brian2) or dt_nir (s)")
+    p_export.add_argument("--debug", action="store_true", help="show tracebacks")
+    p_export.set_defaults(func=_cmd_export)
     return parser
 
 

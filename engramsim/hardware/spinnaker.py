@@ -185,10 +185,10 @@ class SpiNNakerReport:
             split = " (neuron+synapse)" if p.split_synapse_cores else ""
             rows.append(f"{p.label:<16}{p.celltype:<20}{p.size:>8}{p.neurons_per_core:>9}{p.cores:>7}"
                         f"{p.delay_extension_cores:>10}{split}")
-        rows += ["", f"{'projection':<28}{'synapses':>9}{'row':>6}{'delay':>7}{'slots':>7}{'ext':>5}{'shift':>6}"
+        rows += ["", f"{'projection':<36}{'synapses':>9}{'row':>6}{'delay':>7}{'slots':>7}{'ext':>5}{'shift':>6}"
                      f"{'unit (nA)':>11}{'to 0':>6}{'max rel err':>12}"]
         for q in self.projections:
-            rows.append(f"{q.label[:27]:<28}{q.n_synapses:>9}{q.max_row_length:>6}{q.max_delay_steps:>7}"
+            rows.append(f"{q.label[:35]:<36}{q.n_synapses:>9}{q.max_row_length:>6}{q.max_delay_steps:>7}"
                         f"{q.delay_slots:>7}{'yes' if q.needs_delay_extension else 'no':>5}{q.ring_buffer_shift:>6}"
                         f"{q.weight_unit:>11.3g}{q.n_rounded_to_zero:>6}{q.max_relative_error:>12.3g}")
         rows += ["", f"total: {self.total_cores} application cores, {self.chips} chips, {self.boards} board(s); "
