@@ -3,7 +3,9 @@
 * ``force-sine``: Nicola & Clopath's (2017) 5 Hz sine (``IZFORCESINE.m``
   parameters by default: N = 2000, dt = 0.04 ms, 15 s, RLS from 5 s to 10 s).
   The error measure is the RMS of ``readout - target`` in each phase
-  (before, during, after RLS), with the Pearson correlation after RLS.
+  (before, during, after RLS), with the Pearson correlation, the dominant
+  frequency and the amplitude of the readout after RLS (a generator whose
+  phase drifts keeps its frequency and amplitude while its RMS error grows).
 * ``reservoir-what-when``: for each ``p_a`` the reservoir template
   (:class:`engramsim.networks.reservoir.Reservoir`) trains on one block,
   then one test trial (learning off) gives the A-window and B-window
@@ -48,7 +50,17 @@ FORCE_METRICS = {
     "rms_error_after": Metric("RMS error after RLS stops"),
     "correlation_after": Metric("Pearson r of readout and target after RLS stops"),
     "rate_after": Metric("mean firing rate after RLS stops", "Hz"),
+    "frequency_after": Metric("dominant frequency of the readout after RLS stops (FFT peak)", "Hz"),
+    "amplitude_after": Metric("readout amplitude after RLS stops (sqrt(2) x its RMS about the mean)"),
 }
+
+
+def dominant_frequency(signal: np.ndarray, dt_ms: float, pad: int = 16) -> float:
+    """Frequency (Hz) of the largest peak of the zero-padded amplitude spectrum of ``signal`` (mean removed)."""
+    x = np.asarray(signal, float) - np.mean(signal)
+    n = pad * x.size
+    spectrum = np.abs(np.fft.rfft(x, n))
+    return float(np.fft.rfftfreq(n, dt_ms / 1000.0)[np.argmax(spectrum)])
 
 
 def check_force(params: dict[str, Any]) -> None:
@@ -76,6 +88,8 @@ def point_force(params: dict[str, Any], seed: int) -> dict[str, Any]:
     after = phases["after"]
     out["correlation_after"] = float(np.corrcoef(run.readout[after, 0], run.target[after, 0])[0, 1])
     out["rate_after"] = float(run.spike_counts[after].sum() / net.core.n / (after.sum() * net.dt / 1000.0))
+    out["frequency_after"] = dominant_frequency(run.readout[after, 0], net.dt)
+    out["amplitude_after"] = float(np.sqrt(2.0) * np.std(run.readout[after, 0]))
     stride = max(1, int(round(float(params["record_every"]) / net.dt)))
     out.update(target=run.target[stride - 1::stride, 0], readout=run.readout[stride - 1::stride, 0],
                error=err[stride - 1::stride])
@@ -122,7 +136,7 @@ FORCE_SINE = register(Experiment(
 # ----------------------------------------------------------------------------- shared reservoir settings
 _RESERVOIR_DEFAULTS: dict[str, Any] = {
     "n_neurons": 1000, "dt": 0.1, "latency_a": 150.0, "latency_b": 300.0, "trial_length": 500.0,
-    "learning_rate_when": 0.05, "learning_rate_what": 0.1, "feedback_gain": 0.0, "backend": "auto",
+    "learning_rate_when": 0.1, "learning_rate_what": 0.1, "feedback_gain": 0.0, "backend": "auto",
 }
 
 

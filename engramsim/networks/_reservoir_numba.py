@@ -43,8 +43,8 @@ def _rls(decoder, p, r, err, c):
 
 @njit(cache=True)
 def _loop(v, u, ipsc, h, r, hr, trace, z, c_m, k, v_r, v_t, a, b, d, v_reset, v_peak, bias, w_pre, encoders,
-          input_encoders, inputs, decoder, p, targets, gate, learn, mode, eta, normalize, tau_e, dt, tr, td,
-          average_mask, out_z, out_count, r_sum, spike_step, spike_neuron):
+          input_encoders, inputs, decoder, offset, p, targets, gate, learn, mode, eta, normalize, tau_e, dt, tr, td,
+          average_mask, out_z, out_count, r_sum, power_sum, spike_step, spike_neuron):
     n = v.shape[0]
     n_out = z.shape[0]
     n_in = inputs.shape[1]
@@ -56,6 +56,7 @@ def _loop(v, u, ipsc, h, r, hr, trace, z, c_m, k, v_r, v_t, a, b, d, v_reset, v_
     fired = np.empty(n, dtype=np.int64)
     err = np.empty(n_out)
     c = np.empty(n)
+    x = np.empty(n)
     for t in range(inputs.shape[0]):
         n_fired = 0
         for i in range(n):
@@ -80,20 +81,21 @@ def _loop(v, u, ipsc, h, r, hr, trace, z, c_m, k, v_r, v_t, a, b, d, v_reset, v_
             h[i] = h[i] * dec_d + jd[i] * inv_trtd
             r[i] = r[i] * dec_r + hr[i] * dt
             hr[i] = hr[i] * dec_d + (inv_trtd if v[i] >= v_peak[i] else 0.0)
+            x[i] = r[i] - offset[i]
         for q in range(n_out):
             acc = 0.0
             for i in range(n):
-                acc += decoder[i, q] * r[i]
+                acc += decoder[i, q] * x[i]
             z[q] = acc
             out_z[t, q] = acc
         if mode == MODE_THREE_FACTOR:
             for i in range(n):
-                trace[i] = trace[i] * dec_e + (1.0 - dec_e) * r[i]
+                trace[i] = trace[i] * dec_e + (1.0 - dec_e) * x[i]
         if learn[t]:
             if mode == MODE_RLS:
                 for q in range(n_out):
                     err[q] = z[q] - targets[t, q]
-                _rls(decoder, p, r, err, c)
+                _rls(decoder, p, x, err, c)
             elif mode == MODE_THREE_FACTOR:
                 rate = eta
                 if normalize:
@@ -107,8 +109,11 @@ def _loop(v, u, ipsc, h, r, hr, trace, z, c_m, k, v_r, v_t, a, b, d, v_reset, v_
                     for q in range(n_out):
                         decoder[i, q] += trace[i] * err[q]
         if average_mask[t]:
+            acc = 0.0
             for i in range(n):
                 r_sum[i] += r[i]
+                acc += x[i] * x[i]
+            power_sum[0] += acc
         for s in range(n_fired):
             i = fired[s]
             vi, ui = _reset(v[i], u[i], v_peak[i], v_reset[i], d[i])
@@ -122,10 +127,10 @@ def _loop(v, u, ipsc, h, r, hr, trace, z, c_m, k, v_r, v_t, a, b, d, v_reset, v_
     return n_spikes
 
 
-def reservoir_run(state, cell, w_pre, encoders, input_encoders, inputs, decoder, p, targets, gate, learn,
-                  mode, eta, normalize, tau_e, dt, tr, td, average_mask, out_z, out_count, r_sum,
+def reservoir_run(state, cell, w_pre, encoders, input_encoders, inputs, decoder, offset, p, targets, gate, learn,
+                  mode, eta, normalize, tau_e, dt, tr, td, average_mask, out_z, out_count, r_sum, power_sum,
                   spike_step, spike_neuron):
     """Numba twin of :func:`engramsim.networks._reservoir_numpy.reservoir_run` (same arguments)."""
-    return _loop(*state, *cell, w_pre, encoders, input_encoders, inputs, decoder, p, targets, gate, learn,
+    return _loop(*state, *cell, w_pre, encoders, input_encoders, inputs, decoder, offset, p, targets, gate, learn,
                  int(mode), float(eta), bool(normalize), float(tau_e), float(dt), float(tr), float(td),
-                 average_mask, out_z, out_count, r_sum, spike_step, spike_neuron)
+                 average_mask, out_z, out_count, r_sum, power_sum, spike_step, spike_neuron)

@@ -11,15 +11,17 @@ One loop serves the FORCE network and the three-factor reservoir.  Per step
    ``w_pre`` (presynaptic-major weights, in index order);
 4. double-exponential filters of the recurrent current and of the spike
    trains (the features ``r``), rise ``tr``, decay ``td``;
-5. readout ``z = phi^T r``;
+5. readout ``z = phi^T x`` of the features ``x = r - offset`` (a fixed
+   per-cell baseline; zero for FORCE);
 6. learning at the steps flagged in ``learn``: ``mode = 1`` RLS
    (``e = z - target``); ``mode = 2`` gated three-factor rule
-   (``epsilon = target - z``) on the presynaptic eligibility trace, which
-   is stepped every step;
+   (``epsilon = target - z``) on the presynaptic eligibility trace of ``x``,
+   which is stepped every step;
 7. reset of the spiking cells (:func:`engramsim.sim.spiking.cells.izhikevich2007.reset`).
 
 All state arrays are updated in place; outputs are written into the given
-buffers.  The return value is the number of spikes (spikes beyond the
+buffers (``r_sum`` adds ``r`` and ``power_sum[0]`` adds ``x . x`` over the
+steps flagged in ``average_mask``).  The return value is the number of spikes (spikes beyond the
 capacity of the spike buffers are counted but not stored).
 """
 
@@ -36,8 +38,8 @@ from engramsim.sim.spiking.cells.izhikevich2007 import integrate, reset
 MODE_NONE, MODE_RLS, MODE_THREE_FACTOR = 0, 1, 2
 
 
-def reservoir_run(state, cell, w_pre, encoders, input_encoders, inputs, decoder, p, targets, gate, learn,
-                  mode, eta, normalize, tau_e, dt, tr, td, average_mask, out_z, out_count, r_sum,
+def reservoir_run(state, cell, w_pre, encoders, input_encoders, inputs, decoder, offset, p, targets, gate, learn,
+                  mode, eta, normalize, tau_e, dt, tr, td, average_mask, out_z, out_count, r_sum, power_sum,
                   spike_step, spike_neuron):
     """Run ``inputs.shape[0]`` steps; see the module docstring.
 
@@ -64,17 +66,19 @@ def reservoir_run(state, cell, w_pre, encoders, input_encoders, inputs, decoder,
         h[:] = h * dec_d + jd / (tr * td)
         r[:] = r * dec_r + hr * dt
         hr[:] = hr * dec_d + (v >= v_peak) / (tr * td)
-        z[:] = decoder.T @ r
+        x = r - offset
+        z[:] = decoder.T @ x
         out_z[t] = z
         if mode == MODE_THREE_FACTOR:
-            trace[:] = trace * dec_e + (1.0 - dec_e) * r
+            trace[:] = trace * dec_e + (1.0 - dec_e) * x
         if learn[t]:
             if mode == MODE_RLS:
-                _rls_update_inplace(decoder, p, r, z - targets[t])
+                _rls_update_inplace(decoder, p, x, z - targets[t])
             elif mode == MODE_THREE_FACTOR:
                 _three_factor_inplace(decoder, trace, targets[t] - z, gate[t], eta, normalize)
         if average_mask[t]:
             r_sum += r
+            power_sum[0] += x @ x
         v_new, u_new = reset(v, u, v_peak, v_reset, d)
         v[:], u[:] = v_new, u_new
         out_count[t] = fired.size

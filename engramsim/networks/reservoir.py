@@ -9,7 +9,9 @@ methods were not available, so every number below is a package choice
   ``excitatory_fraction`` of them excitatory, obeying Dale's law; cell
   heterogeneity from one ``r ~ U[0, 1]`` per cell (excitatory:
   ``d = 200 - 100 r^2`` pA, ``v_reset = -65 + 15 r^2`` mV; inhibitory:
-  ``a = 0.01 + 0.04 r`` /ms, ``d = 50`` pA) and a bias drawn from
+  ``d = 50`` pA), an adaptation rate ``a ~ U[a_low, a_high]`` /ms per cell
+  (recovery time constants from 33 to 500 ms by default: the slow
+  variables that carry the time since the cue) and a bias drawn from
   ``U[bias_low, bias_high]`` pA;
 * fixed sparse recurrent weights (probability ``connection_probability``):
   ``+gain |N(0, 1)| / (p sqrt(N))`` from excitatory cells and
@@ -108,6 +110,8 @@ class Reservoir:
         E/I split, recurrent connection probability and weight scale (pA).
     bias_low, bias_high
         Range of the per-cell bias current (pA).
+    a_low, a_high
+        Range of the per-cell adaptation rate ``a`` (1/ms).
     feedback_gain
         ``Q``: encoders ``Q U(-1, 1)`` feed the "when" readouts back (0: open loop).
     cue_gain, cue_duration
@@ -129,10 +133,10 @@ class Reservoir:
     """
 
     def __init__(self, n_neurons: int = 1000, *, n_channels: int = 2, excitatory_fraction: float = 0.8,
-                 connection_probability: float = 0.1, gain: float = 2000.0, bias_low: float = 900.0,
-                 bias_high: float = 1100.0, feedback_gain: float = 0.0, cue_gain: float = 2000.0,
+                 connection_probability: float = 0.1, gain: float = 1000.0, bias_low: float = 900.0,
+                 bias_high: float = 1100.0, a_low: float = 0.002, a_high: float = 0.03, feedback_gain: float = 0.0, cue_gain: float = 2000.0,
                  cue_duration: float = 50.0, trial_length: float = 500.0, event_width: float = 20.0,
-                 dt: float = 0.1, readout: str = "three-factor", learning_rate_when: float = 0.05,
+                 dt: float = 0.1, readout: str = "three-factor", learning_rate_when: float = 0.1,
                  learning_rate_what: float = 0.1, tau_eligibility: float = 5.0, rls_every: float = 5.0,
                  regularizer: float = 1.0, gate_outside: float = 0.25, seed: int | None = 0,
                  backend: str = "auto"):
@@ -146,6 +150,8 @@ class Reservoir:
         gain = check_float(gain, "gain", 0.0)
         lo = check_float(bias_low, "bias_low")
         hi = check_float(bias_high, "bias_high", lo)
+        a_lo = check_float(a_low, "a_low", 0.0, strict_minimum=True)
+        a_hi = check_float(a_high, "a_high", a_lo)
         q = check_float(feedback_gain, "feedback_gain", 0.0)
         self.cue_gain = check_float(cue_gain, "cue_gain")
         self.cue_duration = check_float(cue_duration, "cue_duration", 0.0)
@@ -162,6 +168,7 @@ class Reservoir:
         self.regularizer = check_float(regularizer, "regularizer", 0.0, strict_minimum=True)
         self.gate_outside = check_float(gate_outside, "gate_outside", 0.0, 1.0)
         self._feature_power: float | None = None
+        self._offset = np.zeros(n)
         self.steps = int(round(self.trial_length / self.dt))
         self.time = np.arange(self.steps) * self.dt
 
@@ -170,7 +177,7 @@ class Reservoir:
         cells = dict(FORCE_CELL)
         cells["d"] = np.where(exc, 200.0 - 100.0 * r_cell ** 2, 50.0)
         cells["v_reset"] = np.where(exc, -65.0 + 15.0 * r_cell ** 2, -65.0)
-        cells["a"] = np.where(exc, 0.01, 0.01 + 0.04 * r_cell)
+        cells["a"] = a_lo + (a_hi - a_lo) * stream(seed, "adaptation").random(n)
         cells["bias"] = lo + (hi - lo) * stream(seed, "bias").random(n)
         rng_w = stream(seed, "weights")
         mag = np.abs(rng_w.standard_normal((n, n))) * (rng_w.random((n, n)) < prob) * gain / (prob * math.sqrt(n))
@@ -214,19 +221,27 @@ class Reservoir:
                              f"{self.trial_length} ms")
         return trial
 
-    def feature_power(self) -> float:
-        """``|rbar|^2`` of a calibration trial (cue, no learning), the unit of the "when" learning rate.
+    def _calibrate(self) -> None:
+        """Run one calibration trial (cue, no learning; its own random stream) once, before the first use."""
+        if self._feature_power is not None:
+            return
+        self._start_trial(stream(self.params["seed"], "calibration"))
+        rec = self.core.run(self._cue(1.0), np.zeros((self.core.n, self.n_channels)),
+                            average_mask=np.ones(self.steps, dtype=np.bool_))
+        power = rec.power - float(rec.r_mean @ rec.r_mean)  # mean |r - rbar|^2 over the trial
+        if not power > 0.0:
+            raise ValueError("the reservoir is silent after the cue (no spikes); raise bias or cue_gain")
+        self._offset, self._feature_power = rec.r_mean, power
 
-        Measured once, on the first call, with its own random stream.
-        """
-        if self._feature_power is None:
-            self._start_trial(stream(self.params["seed"], "calibration"))
-            rec = self.core.run(self._cue(1.0), np.zeros((self.core.n, self.n_channels)),
-                                average_mask=np.ones(self.steps, dtype=np.bool_))
-            power = float(rec.r_mean @ rec.r_mean)
-            if power <= 0.0:
-                raise ValueError("the reservoir is silent after the cue (no spikes); raise bias or cue_gain")
-            self._feature_power = power
+    @property
+    def offset(self) -> np.ndarray:
+        """Per-cell baseline subtracted from the features of the "when" readouts (calibration-trial mean)."""
+        self._calibrate()
+        return self._offset.copy()
+
+    def feature_power(self) -> float:
+        """Mean ``|r(t) - offset|^2`` over the calibration trial: the unit of the "when" learning rate."""
+        self._calibrate()
         return self._feature_power
 
     def expectation(self, trial: Trial) -> np.ndarray:
@@ -247,6 +262,8 @@ class Reservoir:
         checked = [self._check_trial(t, i) for i, t in enumerate(trials)]
         if not checked:
             raise ValueError("trials must not be empty")
+        if self.readout == "three-factor":
+            self._calibrate()
         k = self.n_channels
         ms = int(round(1.0 / self.dt))
         on_grid = np.arange(self.steps) % ms == 0
@@ -262,7 +279,7 @@ class Reservoir:
             if trial.event >= 0:
                 targets[:, trial.event] = bump(self.time, trial.latency, self.event_width)
                 window = np.abs(self.time - trial.latency) <= 3 * self.event_width
-                gate[:, trial.event] = np.where(window, 1.0, self.gate_outside) * (self.time >= self.cue_duration)
+                gate[:, trial.event] = np.where(window, 1.0, self.gate_outside)
             self._start_trial(self._trial_rng)
             expect = self.expectation(trial)
             if self.readout == "force":
@@ -274,7 +291,8 @@ class Reservoir:
                 learn = on_grid & gate.any(axis=1)
                 rec = self.core.run(cue, self.w_when, mode="three-factor", targets=targets, gate=gate, learn=learn,
                                     learning_rate=self.eta_when / self.feature_power(), normalize=False,
-                                    tau_eligibility=self.tau_eligibility, average_mask=average)
+                                    tau_eligibility=self.tau_eligibility, average_mask=average,
+                                    offset=self._offset)
                 what = rec.r_mean @ self.w_what
                 output = what[None, :] * rec.z
                 identity = np.zeros(k)
@@ -283,8 +301,7 @@ class Reservoir:
                 self.record.what_error.append(float(np.sqrt(np.mean((what - np.array(trial.probabilities)) ** 2))))
                 self.w_what = two_factor_update(self.w_what, rec.r_mean, identity - what, self.eta_what,
                                                 normalize=True)
-            post = self.time >= self.cue_duration
-            self.record.error.append(float(np.sqrt(np.mean((output[post] - expect[post]) ** 2))))
+            self.record.error.append(float(np.sqrt(np.mean((output - expect) ** 2))))
             self.record.block.append(trial.block)
             self.record.event.append(trial.event)
             self.record.w_what.append(self.w_what.copy())
@@ -294,9 +311,13 @@ class Reservoir:
     def predict(self, cue: float = 1.0) -> Prediction:
         """One test trial with learning off: the cue (scaled by ``cue``) and the readouts."""
         amp = check_float(cue, "cue")
+        if self.readout == "three-factor":
+            self._calibrate()
         self._start_trial(self._test_rng)
         decoder = self.decoder if self.readout == "force" else self.w_when
-        rec = self.core.run(self._cue(amp), decoder.copy(), average_mask=self.time >= self.cue_duration)
+        offset = None if self.readout == "force" else self._offset
+        rec = self.core.run(self._cue(amp), decoder.copy(), average_mask=self.time >= self.cue_duration,
+                            offset=offset)
         if self.readout == "force":
             return Prediction(self.time.copy(), rec.z, rec.z, np.ones(self.n_channels))
         what = rec.r_mean @ self.w_what

@@ -52,7 +52,9 @@ class RunRecord:
     spike_counts : ndarray of int64, shape (steps,)
         Spikes per step.
     r_mean : ndarray, shape (N,)
-        Mean of the features over the steps flagged in ``average_mask`` (zeros if none).
+        Mean of the features ``r`` over the steps flagged in ``average_mask`` (zeros if none).
+    power : float
+        Mean of ``|r - offset|^2`` over those steps.
     spike_steps, spike_neurons : ndarray of int64
         The first ``spike_capacity`` spikes (step, cell).
     n_spikes : int
@@ -62,6 +64,7 @@ class RunRecord:
     z: np.ndarray
     spike_counts: np.ndarray
     r_mean: np.ndarray
+    power: float
     spike_steps: np.ndarray
     spike_neurons: np.ndarray
     n_spikes: int
@@ -143,12 +146,14 @@ class SpikingReservoirCore:
     def run(self, inputs: np.ndarray, decoder: np.ndarray, *, mode: str = "none", p: np.ndarray | None = None,
             targets: np.ndarray | None = None, gate: np.ndarray | None = None, learn: np.ndarray | None = None,
             learning_rate: float = 0.0, normalize: bool = True, tau_eligibility: float = 20.0,
-            average_mask: np.ndarray | None = None, spike_capacity: int = 0) -> RunRecord:
+            average_mask: np.ndarray | None = None, spike_capacity: int = 0,
+            offset: np.ndarray | None = None) -> RunRecord:
         """Step ``inputs.shape[0]`` times; ``decoder`` (and ``p``) are updated in place when learning.
 
         Arrays are used as given (the network classes check them); shapes:
         ``inputs (T, M)``, ``decoder (N, K)``, ``p (N, N)``, ``targets`` and
-        ``gate (T, K)``, ``learn`` and ``average_mask (T,)`` booleans.
+        ``gate (T, K)``, ``learn`` and ``average_mask (T,)`` booleans,
+        ``offset (N,)`` (the readouts see ``r - offset``; default zero).
         """
         steps = inputs.shape[0]
         k = self.n_outputs
@@ -162,16 +167,19 @@ class SpikingReservoirCore:
         out_z = np.zeros((steps, k))
         counts = np.zeros(steps, dtype=np.int64)
         r_sum = np.zeros(self.n)
+        power_sum = np.zeros(1)
+        offset = np.zeros(self.n) if offset is None else np.ascontiguousarray(offset, dtype=np.float64)
         spike_steps = np.zeros(spike_capacity, dtype=np.int64)
         spike_neurons = np.zeros(spike_capacity, dtype=np.int64)
         state = (self.v, self.u, self.ipsc, self.h, self.r, self.hr, self.trace, self.z)
         cell = tuple(self.cell[name] for name in CELL_PARAMETERS)
         n_spikes = self._kernel(state, cell, self.w_pre, self.encoders, self.input_encoders,
-                                np.ascontiguousarray(inputs, dtype=np.float64), decoder, p, targets, gate, learn,
+                                np.ascontiguousarray(inputs, dtype=np.float64), decoder, offset, p, targets, gate,
+                                learn,
                                 MODES[mode], float(learning_rate), bool(normalize), float(tau_eligibility),
                                 self.dt, self.tau_rise, self.tau_decay, average_mask, out_z, counts, r_sum,
-                                spike_steps, spike_neurons)
+                                power_sum, spike_steps, spike_neurons)
         n_avg = int(np.count_nonzero(average_mask))
         kept = min(int(n_spikes), spike_capacity)
-        return RunRecord(out_z, counts, r_sum / max(n_avg, 1), spike_steps[:kept], spike_neurons[:kept],
-                         int(n_spikes))
+        return RunRecord(out_z, counts, r_sum / max(n_avg, 1), float(power_sum[0]) / max(n_avg, 1),
+                         spike_steps[:kept], spike_neurons[:kept], int(n_spikes))

@@ -88,7 +88,8 @@ def test_numba_twin_matches_numpy(mode):
         p = np.eye(core.n)
         rec = core.run(inputs, decoder, mode=mode, p=p, targets=targets, gate=gate, learn=learn,
                        learning_rate=0.01, normalize=True, tau_eligibility=5.0,
-                       average_mask=np.arange(steps) >= 1000, spike_capacity=5000)
+                       average_mask=np.arange(steps) >= 1000, spike_capacity=5000,
+                       offset=np.random.default_rng(6).random(core.n) * 0.02)
         out[backend] = (rec, decoder, p, core.v.copy(), core.u.copy())
     (ra, da, pa, va, ua), (rb, db, pb, vb, ub) = out["numpy"], out["numba"]
     assert ra.n_spikes == rb.n_spikes > 50
@@ -99,9 +100,23 @@ def test_numba_twin_matches_numpy(mode):
     np.testing.assert_allclose(pa, pb, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(va, vb, rtol=1e-9)
     np.testing.assert_allclose(ra.r_mean, rb.r_mean, rtol=1e-9)
+    assert ra.power == pytest.approx(rb.power, rel=1e-9) and ra.power > 0
     assert np.abs(ra.z).max() > 0
     if mode != "none":
         assert not np.allclose(da, np.random.default_rng(5).normal(size=(80, 2)))
+
+
+def test_offset_and_power_by_hand():
+    """Silent cells: r = 0, so z = -phi^T offset and the power is |offset|^2 at every step."""
+    core = SpikingReservoirCore(dict(FORCE_CELL, bias=0.0), np.zeros((3, 3)), np.zeros((3, 1)), np.zeros((3, 0)),
+                                dt=0.1, backend="numba")
+    core.initialize(-60.0)
+    offset = np.array([0.5, -1.0, 2.0])
+    rec = core.run(np.zeros((10, 0)), np.ones((3, 1)), offset=offset, average_mask=np.ones(10, dtype=bool))
+    assert rec.n_spikes == 0
+    np.testing.assert_allclose(rec.z[:, 0], -1.5)
+    assert rec.power == pytest.approx(5.25)
+    np.testing.assert_array_equal(rec.r_mean, 0.0)
 
 
 def test_single_cell_euler_step_by_hand():
