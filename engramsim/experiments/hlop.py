@@ -28,6 +28,7 @@ import xarray as xr
 
 from engramsim.experiments.plotting import seed_mean
 from engramsim.experiments.registry import Experiment, as_list, register
+from engramsim.errors import ValidationError, ValidationTypeError
 from engramsim.experiments.sweep import Metric
 from engramsim.sim.validation import check_choice, check_float, check_int
 
@@ -77,13 +78,15 @@ def permuted_digits(n_tasks: int = 5, seed: int = 0) -> list[Any]:
 
 def _parse_sizes(text: Any, name: str, n_layers: int) -> list[int]:
     if not isinstance(text, str):
-        raise TypeError(f"{name} must be a string of comma-separated integers, got {type(text).__name__} {text!r}")
+        raise ValidationTypeError(f"{name} must be a string of '/'-separated integers such as '60/60/40', "
+                                  f"got {type(text).__name__} {text!r}")
     try:
-        values = [int(v) for v in text.split(",")]
+        values = [int(v) for v in text.split("/")]
     except ValueError:
-        raise ValueError(f"{name} must be comma-separated integers such as '60,60,40', got {text!r}") from None
+        raise ValidationError(f"{name} must be '/'-separated integers such as '60/60/40', got {text!r}") from None
     if len(values) != n_layers or any(v < 0 for v in values):
-        raise ValueError(f"{name} must give {n_layers} non-negative integers (one per plastic layer), got {text!r}")
+        raise ValidationError(f"{name} must give {n_layers} non-negative integers (one per plastic layer), "
+                              f"got {text!r}")
     return values
 
 
@@ -97,8 +100,8 @@ DIGITS_DEFAULTS: dict[str, Any] = {
     "lr": 0.1,
     "batch_size": 32,
     "timesteps": 8,
-    "lateral_sizes": "60,60,40",
-    "lateral_increments": "60,20,10",
+    "lateral_sizes": "60/60/40",
+    "lateral_increments": "60/20/10",
     "lateral_lr_scale": 0.5,
     "svd_energy": 0.99,
     "threads": 1,

@@ -33,6 +33,7 @@ import torch
 from torch import nn
 
 from engramsim.networks.hlop.projection import HLOP, SVDProjection
+from engramsim.errors import ValidationError, ValidationTypeError
 from engramsim.sim.validation import check_choice, check_float, check_int, check_real_array
 
 __all__ = ["METHODS", "ContinualResult", "Task", "accuracy", "continual_metrics", "layer_inputs",
@@ -82,7 +83,7 @@ def continual_metrics(r: Any) -> tuple[float, float]:
     r = check_real_array(r, "r", ndim=2)
     t = r.shape[0]
     if r.shape != (t, t) or t < 2:
-        raise ValueError(f"r must be a square matrix of at least 2 tasks, got shape {r.shape}")
+        raise ValidationError(f"r must be a square matrix of at least 2 tasks, got shape {r.shape}")
     acc = float(r[-1].mean())
     bwt = float(np.mean(r[-1, :-1] - np.diag(r)[:-1]))
     return acc, bwt
@@ -111,7 +112,7 @@ def layer_inputs(net: nn.Module, x: torch.Tensor, batch_size: int = 500) -> list
 def _check_tasks(tasks: Sequence[Task]) -> list[Task]:
     tasks = list(tasks)
     if len(tasks) < 2 or not all(isinstance(t, Task) for t in tasks):
-        raise ValueError(f"tasks must be a sequence of at least 2 Task objects, got {len(tasks)} items")
+        raise ValidationError(f"tasks must be a sequence of at least 2 Task objects, got {len(tasks)} items")
     return tasks
 
 

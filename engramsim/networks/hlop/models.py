@@ -28,6 +28,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from engramsim.errors import ValidationError, ValidationTypeError
 from engramsim.sim.validation import check_float, check_int
 
 __all__ = ["RateMLP", "SpikingMLP", "export_nir", "import_nir", "run_nir"]
@@ -35,14 +36,14 @@ __all__ = ["RateMLP", "SpikingMLP", "export_nir", "import_nir", "run_nir"]
 
 def _check_sizes(sizes: Sequence[int]) -> list[int]:
     if isinstance(sizes, (str, bytes)) or len(sizes) < 2:
-        raise ValueError(f"sizes must list at least an input and an output size, got {sizes!r}")
+        raise ValidationError(f"sizes must list at least an input and an output size, got {sizes!r}")
     return [check_int(s, f"sizes[{i}]", minimum=1) for i, s in enumerate(sizes)]
 
 
 def _check_input(x: torch.Tensor, n: int) -> torch.Tensor:
     if not isinstance(x, torch.Tensor) or x.ndim != 2 or x.shape[1] != n:
         shape = tuple(x.shape) if hasattr(x, "shape") else type(x).__name__
-        raise ValueError(f"x must be a (batch, {n}) tensor, got {shape}")
+        raise ValidationError(f"x must be a (batch, {n}) tensor, got {shape}")
     return x
 
 
@@ -157,7 +158,7 @@ class SpikingMLP(nn.Module):
 def export_nir(net: SpikingMLP):
     """Export a :class:`SpikingMLP` to a NIR graph with snnTorch's exporter (one time step per call)."""
     if not isinstance(net, SpikingMLP):
-        raise TypeError(f"net must be a SpikingMLP, got {type(net).__name__}")
+        raise ValidationTypeError(f"net must be a SpikingMLP, got {type(net).__name__}")
     from snntorch.export_nir import export_to_nir
 
     return export_to_nir(net.sequential(), torch.zeros(net.sizes[0]))

@@ -31,6 +31,7 @@ import torch
 from torch import nn
 
 from engramsim.learning_rules.oja import OjaSubspace, captured_energy, orthonormality_error
+from engramsim.errors import ValidationError, ValidationTypeError
 from engramsim.sim.validation import check_float, check_int
 
 __all__ = ["HLOP", "SVDProjection", "project_gradient"]
@@ -49,14 +50,14 @@ def project_gradient(grad: torch.Tensor, basis: torch.Tensor) -> torch.Tensor:
 def _layers(layers: Sequence[nn.Linear]) -> list[nn.Linear]:
     layers = list(layers)
     if not layers or not all(isinstance(layer, nn.Linear) for layer in layers):
-        raise TypeError(f"layers must be a non-empty sequence of torch.nn.Linear, got {layers!r}")
+        raise ValidationTypeError(f"layers must be a non-empty sequence of torch.nn.Linear, got {layers!r}")
     return layers
 
 
 def _per_layer(values: Any, n: int, name: str) -> list[int]:
     values = [values] * n if isinstance(values, (int, np.integer)) else list(values)
     if len(values) != n:
-        raise ValueError(f"{name} must give one value per plastic layer ({n}), got {values!r}")
+        raise ValidationError(f"{name} must give one value per plastic layer ({n}), got {values!r}")
     return [check_int(v, f"{name}[{i}]", minimum=0) for i, v in enumerate(values)]
 
 
@@ -138,7 +139,7 @@ class HLOP(_Projector):
     def observe(self, inputs: Sequence[torch.Tensor]) -> None:
         """Oja updates of each layer's lateral neurons on a batch of presynaptic activities (B x n each)."""
         if len(inputs) != len(self.lateral):
-            raise ValueError(f"inputs must hold one batch per plastic layer ({len(self.lateral)}), got {len(inputs)}")
+            raise ValidationError(f"inputs must hold one batch per plastic layer ({len(self.lateral)}), got {len(inputs)}")
         t0 = time.perf_counter()
         for lat, x in zip(self.lateral, inputs):
             lat.update(x.detach())
@@ -185,7 +186,7 @@ class SVDProjection(_Projector):
     def end_task(self, inputs: Sequence[Any] | None = None) -> list[dict[str, float]]:
         """Extend each basis with the residual's leading singular vectors until ``energy`` is captured."""
         if inputs is None or len(inputs) != len(self.layers):
-            raise ValueError(f"inputs must hold the task's activities for each of the {len(self.layers)} layers")
+            raise ValidationError(f"inputs must hold the task's activities for each of the {len(self.layers)} layers")
         t0 = time.perf_counter()
         records = []
         for i, x in enumerate(inputs):
@@ -195,11 +196,13 @@ class SVDProjection(_Projector):
             resid = x - (x @ old.T) @ old if old.shape[0] else x
             kept = total - float(np.sum(resid * resid))
             _, s, vt = np.linalg.svd(resid, full_matrices=False)
+            # directions below the numerical rank of float32 activities carry rounding noise only
+            rank = int(np.sum(s > (s[0] if len(s) else 0.0) * max(resid.shape) * np.finfo(np.float32).eps))
             need = self.energy * total - kept
             k = 0
-            if need > 0:
-                k = int(np.searchsorted(np.cumsum(s**2), need) + 1)
-                k = min(k, len(s), x.shape[1] - old.shape[0])
+            if need > 0 and rank:
+                k = int(np.searchsorted(np.cumsum(s[:rank] ** 2), need) + 1)
+                k = min(k, rank, x.shape[1] - old.shape[0])
             basis = np.vstack([old, vt[:k]]) if k else old
             self.bases[i] = torch.as_tensor(basis, dtype=torch.float32)
             records.append({"k": float(basis.shape[0]), "orthonormality_error": orthonormality_error(basis),
