@@ -443,7 +443,7 @@ def plot_stress(ds: xr.Dataset):
     ax_f.legend(fontsize=7)
     t_max = float(ds["time"].values[-1]) + 1 if "time" in ds.dims else None
     plot_raster(ax_r, ds, t_max)
-    ax_r.set_title("first point: raster of the first ms, operations annotated", fontsize=9)
+    ax_r.set_title(f"first point: raster of the first {t_max or 0:.0f} ms, operations annotated", fontsize=9)
     return fig
 
 

@@ -101,6 +101,30 @@ def test_sequence_runner_decodes_the_functional_test():
         assert seq.result.spike_set(pop) == raw.spike_set(pop)
 
 
+#: the brief's connection table, written out independently of the package: (pre, post, receptor) -> (number of
+#: synapses as a function of c and m, weight as a function of m, delay)
+BRIEF_TABLE = {
+    ("IN", "CueCue", "excitatory"): (lambda c, m: c, lambda m: 6.0, 1.0),
+    ("IN", "ContCue", "excitatory"): (lambda c, m: m, lambda m: 6.0, 1.0),
+    ("CueCue", "ContCue", "excitatory"): (lambda c, m: c * m, lambda m: 0.0, 1.0),
+    ("ContCont", "CueCont", "excitatory"): (lambda c, m: m * c, lambda m: 0.0, 1.0),
+    ("CueCue", "CueCont", "excitatory"): (lambda c, m: c, lambda m: 6.0, 2.0),
+    ("CueCue", "CueCont", "inhibitory"): (lambda c, m: c * (c - 1), lambda m: 6.0 * m, 3.0),
+    ("CueCont", "CueCont", "inhibitory"): (lambda c, m: c * (c - 1), lambda m: 6.0 * m, 2.0),
+    ("ContCue", "ContCond", "excitatory"): (lambda c, m: m, lambda m: 9.0, 1.0),
+    ("CueCue", "ContCond", "inhibitory"): (lambda c, m: c * m, lambda m: 6.0, 2.0),
+    ("ContCue", "ContCondInt", "excitatory"): (lambda c, m: m, lambda m: 6.0, 1.0),
+    ("ContCondInt", "ContCond", "excitatory"): (lambda c, m: m, lambda m: 2.0, 1.0),
+    ("ContCond", "ContCont", "excitatory"): (lambda c, m: m, lambda m: 6.0, 1.0),
+    ("CueCue", "MergeCue", "excitatory"): (lambda c, m: c, lambda m: 6.0, 3.0),
+    ("CueCont", "MergeCue", "excitatory"): (lambda c, m: c, lambda m: 6.0, 1.0),
+    ("ContCue", "MergeCont", "excitatory"): (lambda c, m: m, lambda m: 6.0, 3.0),
+    ("ContCont", "MergeCont", "excitatory"): (lambda c, m: m, lambda m: 6.0, 1.0),
+    ("MergeCue", "OUT", "excitatory"): (lambda c, m: c, lambda m: 6.0, 1.0),
+    ("MergeCont", "OUT", "excitatory"): (lambda c, m: m, lambda m: 6.0, 1.0),
+}
+
+
 def test_circuit_structure_follows_the_connection_table():
     c, m = 4, 7
     circuit = build_circuit(c, m, [[] for _ in range(c + m)], backend="numpy")
@@ -112,23 +136,20 @@ def test_circuit_structure_follows_the_connection_table():
         want = {"CueCont": FAST, "ContCond": FAST, "ContCondInt": FAST, "OUT": OUTPUT}.get(p, SLOW)
         params = circuit.populations[p].celltype.parameters
         assert {k: params[k] for k in want} == want
-    n_conn = {"one_to_one": lambda a, b: a, "all_to_all": lambda a, b: a * b, "all_but_self": lambda a, b: a * (a - 1),
-              "in_cue": lambda a, b: b, "in_content": lambda a, b: b, "out_cue": lambda a, b: a,
-              "out_content": lambda a, b: a}
-    for pre, post, pattern, weight, delay, receptor in CONNECTIONS:
-        proj = circuit.projections[(pre, post, receptor)]
-        assert proj.n_connections == n_conn[pattern](sizes[pre], sizes[post])
-        assert np.all(proj.delays == delay)
-        want_w = 0.0 if weight == "stdp" else (6.0 * m if weight == "6m" else weight)
-        assert np.all(proj.weights == want_w), (pre, post)
-        if pattern == "all_but_self":
-            assert np.all(proj.pre_index != proj.post_index)
-        if pattern == "in_content":
-            assert np.array_equal(proj.pre_index, c + proj.post_index)
-        if pattern == "out_content":
-            assert np.array_equal(proj.post_index, c + proj.pre_index)
-    inhibitory = {(pre, post) for pre, post, _, _, _, r in CONNECTIONS if r == "inhibitory"}
-    assert inhibitory == {("CueCue", "CueCont"), ("CueCont", "CueCont"), ("CueCue", "ContCond")}
+    assert set(circuit.projections) == set(BRIEF_TABLE) and len(CONNECTIONS) == len(BRIEF_TABLE)
+    for key, (count, weight, delay) in BRIEF_TABLE.items():
+        proj = circuit.projections[key]
+        assert proj.n_connections == count(c, m), key
+        assert np.all(proj.delays == delay), key
+        assert np.all(proj.weights == weight(m)), key
+        assert proj.plastic == (key[:2] in {("CueCue", "ContCue"), ("ContCont", "CueCont")})
+    assert np.all(circuit.projections[("CueCue", "CueCont", "inhibitory")].pre_index
+                  != circuit.projections[("CueCue", "CueCont", "inhibitory")].post_index)
+    inp = circuit.projections[("IN", "ContCue", "excitatory")]
+    assert np.array_equal(inp.pre_index, c + inp.post_index)
+    out = circuit.projections[("MergeCont", "OUT", "excitatory")]
+    assert np.array_equal(out.post_index, c + out.pre_index)
+    assert {p.label for p in circuit.network.populations} == set(POPULATIONS)
 
 
 @pytest.mark.parametrize("cls,weight,expected", [(SLOW, 6.0, -54.5), (FAST, 6.0, -54.6), (FAST, 2.0, -58.2)])

@@ -1,4 +1,10 @@
-"""Numba twin of :mod:`engramsim.sim.spiking.stdp_numpy`: the same updates synapse by synapse."""
+"""Numba twin of :mod:`engramsim.sim.spiking.stdp_numpy`: the same updates synapse by synapse.
+
+``_plastic_arrivals`` and ``_plastic_post_spikes`` run the ``arrival`` projections (``par[p, 7] == 0``),
+``_spynnaker7_end_of_step`` the ``spynnaker7`` ones (``par[p, 7] == 1``), each in the reference's order of
+floating-point operations.  Numba's on-disk cache of the kernel loop that calls these functions is not
+invalidated when only this file changes; clear ``__pycache__`` after editing it.
+"""
 
 from __future__ import annotations
 
