@@ -51,11 +51,11 @@ import numpy as np
 
 from engramsim.learning_rules.three_factor import two_factor_update
 from engramsim.networks.reservoir_core import FORCE_CELL, SpikingReservoirCore
-from engramsim.networks.reservoir_task import Block, Trial, bump
+from engramsim.networks.reservoir_task import Block, Trial, bump, make_trials, switch_schedule
 from engramsim.sim.random import stream
 from engramsim.sim.validation import check_choice, check_float, check_int
 
-__all__ = ["Reservoir", "TrainingRecord", "Prediction"]
+__all__ = ["Reservoir", "TrainingRecord", "Prediction", "Block", "Trial", "make_trials", "switch_schedule"]
 
 
 @dataclass
