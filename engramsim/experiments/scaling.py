@@ -268,7 +268,7 @@ def finalize_samples(ds: xr.Dataset, params: dict[str, Any]) -> xr.Dataset:
 
 def finalize_optimizers(ds: xr.Dataset, params: dict[str, Any]) -> xr.Dataset:
     """Coordinates d and T and the exact data floor ``(1 - 1/M) sum_x p(x)(1 - p(x))^T`` (no exponents)."""
-    from engramsim.experiments.scaling_plots import data_floor
+    from engramsim.experiments.theory.scaling import data_floor
 
     ds = _add_coords(ds, params)
 

@@ -38,8 +38,9 @@ import xarray as xr
 from engramsim.experiments.plotting import figure
 from engramsim.experiments.registry import Experiment, register
 from engramsim.experiments.scaling import fit_decay_exponent
-from engramsim.experiments.scaling_plots import data_floor, draw_band, draw_floor
+from engramsim.experiments.scaling_plots import draw_band, draw_floor
 from engramsim.experiments.sweep import Metric
+from engramsim.experiments.theory.scaling import data_floor
 from engramsim.networks.scaling import (
     CLASS_VECTORS,
     EMBEDDINGS,

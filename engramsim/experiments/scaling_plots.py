@@ -3,8 +3,10 @@
 The optimizer figures of Cabannes, Dohmatob & Bietti are drawn log-log with
 the seed mean and a band of ± 0.5 standard deviation, and no slope lines.
 The one exact line they carry here is the data floor
-``(1 - 1/M) sum_x p(x) (1 - p(x))^T``: the mass of the tokens absent from
-the T samples, which a memory learned from them can only guess.
+``(1 - 1/M) sum_x p(x) (1 - p(x))^T``
+(:func:`engramsim.experiments.theory.scaling.data_floor`): the mass of the
+tokens absent from the T samples, which a memory learned from them can only
+guess.
 """
 
 from __future__ import annotations
@@ -14,34 +16,10 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from engramsim.experiments import theory
+__all__ = ["BAND_STD", "draw_band", "draw_floor", "mean_band"]
 
 #: the half-width of the band, in standard deviations over seeds (the reference notebook's 0.5)
 BAND_STD = 0.5
-
-
-def data_floor(n_samples: int, n_tokens: int, alpha: float, n_classes: int) -> float:
-    """``(1 - 1/M) sum_x p(x) (1 - p(x))^T``: the expected error on the tokens absent from T samples.
-
-    Parameters
-    ----------
-    n_samples
-        T, the number of training samples (>= 0).
-    n_tokens
-        N (finite).
-    alpha
-        Zipf exponent (> 0).
-    n_classes
-        M (>= 1); an unseen token is guessed right about 1/M of the time.
-
-    Returns
-    -------
-    float
-        0.00145 at T = 10240, N = 100, alpha = 2, M = 5; 0.01255 at T = 1024.
-    """
-    if isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer)) or n_classes < 1:
-        raise ValueError(f"n_classes must be an integer >= 1, got {n_classes!r}")
-    return float((1.0 - 1.0 / n_classes) * theory.unseen_mass(n_samples, n_tokens, alpha))
 
 
 def mean_band(error: xr.DataArray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -17,7 +17,7 @@ import pytest
 from engramsim.experiments import run_experiment
 from engramsim.experiments.plotting import plot_dataset
 from engramsim.experiments.scaling_figures import FIGURES, TUNING_RATES, plot_figure, plot_figures, tuned_exponent
-from engramsim.experiments.scaling_plots import data_floor
+from engramsim.experiments.theory.scaling import data_floor
 
 SEEDS = 5
 
@@ -70,8 +70,12 @@ def test_data_floor_is_the_exact_expectation_and_the_briefs_value():
         assert data_floor(t, 100, 2.0, 5) == pytest.approx(0.8 * np.sum(p * (1 - p) ** t), rel=1e-12)
     assert data_floor(10240, 100, 2.0, 5) == pytest.approx(0.00145, abs=5e-6)   # the brief's [D] values
     assert data_floor(1024, 100, 2.0, 5) == pytest.approx(0.01255, abs=5e-6)
-    with pytest.raises(ValueError, match="n_classes must be an integer >= 1"):
+    assert np.allclose(data_floor([1024, 10240], 100, 2.0, 5), [data_floor(1024, 100, 2.0, 5),
+                                                                data_floor(10240, 100, 2.0, 5)])
+    with pytest.raises(ValueError, match="n_classes must be >= 1"):
         data_floor(10, 100, 2.0, 0)
+    with pytest.raises(ValueError, match="n_classes must be an integer"):
+        data_floor(10, 100, 2.0, 2.5)
 
 
 def test_presets_hold_the_papers_settings():
