@@ -210,6 +210,11 @@ def _pearson(x: np.ndarray, y: np.ndarray) -> float:
 def finalize_what_when(ds: xr.Dataset, params: dict[str, Any]) -> xr.Dataset:
     """Time coordinate and Pearson r of the amplitudes against p(A)."""
     ds = ds.assign_coords(time=("time", np.arange(ds.sizes["time"]) * 10 * float(params["dt"]), {"units": "ms"}))
+    # a channel whose event never occurs is never trained (its output is 0): its peak time is undefined
+    for name, occurs in (("a", ds["p_a"] > 0), ("b", ds["p_a"] < 1)):
+        attrs = ds[f"peak_error_{name}"].attrs
+        ds[f"peak_error_{name}"] = ds[f"peak_error_{name}"].where(occurs)
+        ds[f"peak_error_{name}"].attrs.update(attrs, note="NaN where the event has probability 0")
     p = ds["p_a"].values.astype(float)
     for name in ("a", "b"):
         amp = seed_mean(ds[f"amplitude_{name}"])
