@@ -2,7 +2,9 @@
 
 ::
 
-    engramsim list
+    engramsim --version
+    engramsim list [-v]
+    engramsim describe EXPERIMENT            (also: engramsim run EXPERIMENT --help)
     engramsim run EXPERIMENT [--set key=value ...] [--out PATH] [--workers N | --scheduler ADDRESS]
                              [--backend NAME] [--seeds K] [--no-plot] [--force] [--quiet] [--debug]
     engramsim plot RESULT.nc [--out FIGURE.png] [--force]
@@ -129,11 +131,26 @@ def parse_set(items: Sequence[str], defaults: dict[str, Any], experiment: str) -
 def _cmd_list(args: argparse.Namespace) -> int:
     from engramsim.experiments import experiments
 
-    for name, exp in experiments().items():
-        print(f"{name:28s} {exp.description}")
+    from engramsim.experiments.describe import parameter_docs, plain
+
+    known = experiments()
+    width = max(len(name) for name in known)
+    for name, exp in known.items():
+        print(f"{name:<{width}}  {exp.description}")
         if args.verbose:
+            docs = parameter_docs(exp)
             for key, value in exp.defaults.items():
-                print(f"    {key} = {value}")
+                unit = docs.get(key, ("", ""))[1]
+                unit = f" {unit}" if unit not in ("", "1") else ""
+                print(f"    {key} = {plain(value)}{unit}")
+    return 0
+
+
+def _cmd_describe(args: argparse.Namespace) -> int:
+    from engramsim.experiments import get_experiment
+    from engramsim.experiments.describe import describe
+
+    print(describe(get_experiment(args.experiment)))
     return 0
 
 
@@ -180,6 +197,17 @@ def _save_figure(fig: Any, path: Path, experiment: str) -> Path:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    if args.help:
+        if args.experiment is not None:
+            from engramsim.experiments import get_experiment
+            from engramsim.experiments.describe import describe
+
+            print(describe(get_experiment(args.experiment)))
+            print()
+        print(args.run_parser.format_help(), end="")
+        return 0
+    if args.experiment is None:
+        raise UsageError("run needs an experiment name; see engramsim list")
     from engramsim.experiments import get_experiment, run_experiment, write_dataset
 
     exp = get_experiment(args.experiment)
@@ -233,18 +261,35 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _version() -> str:
+    from engramsim import __version__
+
+    return __version__
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``engramsim`` command."""
     parser = argparse.ArgumentParser(prog="engramsim", description="Associative-memory simulations and sweeps.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     sub = parser.add_subparsers(dest="command", required=True)
 
+    parser.add_argument("--version", action="version", version=f"engramsim {_version()}")
     p_list = sub.add_parser("list", help="list the registered experiments")
     p_list.add_argument("-v", "--verbose", action="store_true", help="also show default parameters")
     p_list.set_defaults(func=_cmd_list)
 
-    p_run = sub.add_parser("run", help="run a registered experiment")
-    p_run.add_argument("experiment")
+    p_describe = sub.add_parser("describe", help="an experiment's parameters (meaning, unit, type, default), "
+                                                 "metrics and an example")
+    p_describe.add_argument("experiment")
+    p_describe.add_argument("--debug", action="store_true", help="show tracebacks")
+    p_describe.set_defaults(func=_cmd_describe)
+
+    p_run = sub.add_parser("run", help="run a registered experiment", add_help=False,
+                           usage="engramsim run EXPERIMENT [options]  (engramsim run EXPERIMENT --help: "
+                                 "its parameters)")
+    p_run.add_argument("-h", "--help", action="store_true",
+                       help="show the experiment's parameters, metrics and an example, then these options")
+    p_run.add_argument("experiment", nargs="?")
     p_run.add_argument("--set", action="append", metavar="KEY=VALUE",
                        help="set a parameter: a value, a list a,b,c, or a range start:stop:step")
     p_run.add_argument("--out", help="netCDF output (default results/EXPERIMENT.nc); finished points are kept "
@@ -258,7 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="replace an existing OUT (or figure) that is not a result of this run")
     p_run.add_argument("--quiet", action="store_true", help="no progress bar or messages")
     p_run.add_argument("--debug", action="store_true", help="show tracebacks")
-    p_run.set_defaults(func=_cmd_run)
+    p_run.set_defaults(func=_cmd_run, run_parser=p_run)
 
     p_plot = sub.add_parser("plot", help="plot a result file")
     p_plot.add_argument("result")

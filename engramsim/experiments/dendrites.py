@@ -173,6 +173,15 @@ FALSE_MATCH = register(Experiment(
     point=point_false_match, defaults=FALSE_MATCH_DEFAULTS, metrics=FALSE_MATCH_METRICS, seeds=1,
     finalize=finalize_false_match, plot=plot_false_match, check=check_false_match,
     dims=("n", "a", "s", "theta"),
+    parameters={
+        "n": ("cells in the population", "1"),
+        "a": ("active cells of a random SDR", "1"),
+        "s": ("synapses on the segment", "1"),
+        "theta": ("segment threshold: active synapses needed for a match", "1"),
+        "mc_trials": ("Monte-Carlo trials per point", "1"),
+        "mc_min_expected": ("least expected events for a Monte-Carlo rate to be reported (else NaN)", "1"),
+        "backend": ("compute backend: numpy, numba, cupy or auto", ""),
+    },
 ))
 
 
@@ -260,6 +269,15 @@ NOISE = register(Experiment(
     description="Active dendrites: false negatives under noise, exact theory against Monte Carlo",
     point=point_noise, defaults=NOISE_DEFAULTS, metrics=NOISE_METRICS, seeds=1,
     finalize=finalize_noise, plot=plot_noise, check=check_noise, dims=("noise", "theta"),
+    parameters={
+        "noise": ("fraction of the pattern's active cells replaced by other cells", "1"),
+        "theta": ("segment threshold: active synapses needed for a match", "1"),
+        "a": ("active cells of the pattern", "1"),
+        "s": ("synapses the segment grew on the pattern", "1"),
+        "mc_trials": ("Monte-Carlo trials per point", "1"),
+        "mc_min_expected": ("least expected events for a Monte-Carlo rate to be reported (else NaN)", "1"),
+        "backend": ("compute backend: numpy, numba, cupy or auto", ""),
+    },
 ))
 
 
@@ -352,4 +370,14 @@ UNION = register(Experiment(
     description="Active dendrites: false matches of a segment storing a union of patterns",
     point=point_union, defaults=UNION_DEFAULTS, metrics=UNION_METRICS, seeds=1,
     finalize=finalize_union, plot=plot_union, check=check_union, dims=("n_stored", "n"),
+    parameters={
+        "n_stored": ("patterns whose subsamples the segment stores as a union", "1"),
+        "n": ("cells in the population", "1"),
+        "a": ("active cells of a random SDR", "1"),
+        "s": ("synapses subsampled from each stored pattern", "1"),
+        "theta": ("segment threshold: active synapses needed for a match", "1"),
+        "mc_trials": ("Monte-Carlo trials per point", "1"),
+        "mc_min_expected": ("least expected events for a Monte-Carlo rate to be reported (else NaN)", "1"),
+        "backend": ("compute backend: numpy, numba, cupy or auto", ""),
+    },
 ))

@@ -279,4 +279,12 @@ EXPERIMENT = register(Experiment(
     description="Dense associative memory F(x)=x^n: one-step error and error-free pattern count against load",
     point=point, defaults=DEFAULTS, metrics=METRICS, seeds=3,
     finalize=finalize, plot=plot, check=check, dims=("n", "n_neurons", "load"),
+    parameters={
+        "n": ("interaction order n of F(x) = x^n (2: Hopfield)", "1"),
+        "n_neurons": ("number of neurons N", "1"),
+        "load": ("load in units of N^(n-1)/(2n-3)!!: K = round(load N^(n-1)/(2n-3)!!) patterns", "1"),
+        "n_probe": ("stored patterns probed for the bit-error rate (and block size of the error-free check)",
+                    "1"),
+        "backend": ("compute backend: numpy, numba, cupy or auto", ""),
+    },
 ))

@@ -35,13 +35,25 @@ RETRIEVED_OVERLAP = 0.9
 DEFAULTS: dict[str, Any] = {
     "rule": ["hebb", "storkey", "pseudo_inverse"],
     "n_neurons": [100, 200, 400],
-    "load": [round(x, 3) for x in np.arange(0.05, 0.601, 0.05)],
+    "load": [float(round(x, 3)) for x in np.arange(0.05, 0.601, 0.05)],
     "cue_noise": 0.0,
     "n_cues": 50,
     "dynamics": "async",
     "self_coupling": False,
     "max_steps": 100,
     "backend": "auto",
+}
+
+PARAMETERS = {
+    "rule": ("learning rule: hebb, storkey or pseudo_inverse", ""),
+    "n_neurons": ("number of neurons N", "1"),
+    "load": ("load alpha = P/N (stored patterns per neuron; P = round(alpha N))", "1"),
+    "cue_noise": ("fraction of the cue's bits flipped before recall", "1"),
+    "n_cues": ("stored patterns used as recall targets (at most P)", "1"),
+    "dynamics": ("recall dynamics: async (random sweeps) or sync", ""),
+    "self_coupling": ("keep the diagonal weights W_ii", ""),
+    "max_steps": ("most sweeps (async) or steps (sync) of a recall", "1"),
+    "backend": ("compute backend: numpy, numba, cupy or auto", ""),
 }
 
 METRICS = {
@@ -161,5 +173,7 @@ EXPERIMENT = register(Experiment(
     name="hopfield-capacity",
     description="Hopfield retrieval, fixed points and one-step error against load, per rule and N",
     point=point, defaults=DEFAULTS, metrics=METRICS, seeds=3,
-    finalize=finalize, plot=plot, check=check, dims=("rule", "n_neurons", "load"),
+    finalize=finalize, plot=plot, check=check, dims=("rule", "n_neurons", "load"), parameters=PARAMETERS,
+    example="engramsim run hopfield-capacity --set rule=hebb --set n_neurons=100 --set seeds=2 "
+            "--out results/hopfield-hebb-100.nc",
 ))

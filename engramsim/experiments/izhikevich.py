@@ -130,4 +130,11 @@ EXPERIMENT = register(Experiment(
     name="izhikevich-2003",
     description="Izhikevich (2003) 1000-cell network: raster, population rate, E/I rates and rhythm spectrum",
     point=point, defaults=DEFAULTS, metrics=METRICS, seeds=1, finalize=finalize, plot=plot, check=check,
+    parameters={
+        "n_neurons": ("cells (80 per cent excitatory, 20 per cent inhibitory)", "1"),
+        "connection_probability": ("probability of each synapse (1: all-to-all as published)", "1"),
+        "duration": ("simulated time (a whole number, at least one 256 ms spectrum segment)", "ms"),
+        "backend": ("compute backend: numpy, numba, cupy or auto", ""),
+    },
+    example="engramsim run izhikevich-2003 --set duration=500 --out results/izhikevich-500ms.nc",
 ))

@@ -165,4 +165,12 @@ EXPERIMENT = register(Experiment(
     description="Multitasking network: sorted magnetisations against dilution, beside the hierarchical ansatz",
     point=point, defaults=DEFAULTS, metrics=METRICS, seeds=2,
     finalize=finalize, plot=plot, check=check, dims=("dilution", "n_patterns"),
+    parameters={
+        "dilution": ("probability d that a pattern entry is 0 (blank)", "1"),
+        "n_patterns": ("number of stored diluted patterns K", "1"),
+        "n_neurons": ("number of neurons N", "1"),
+        "initial": ("initial state: first_pattern (blanks random) or ansatz (the hierarchical state)", ""),
+        "max_steps": ("most asynchronous sweeps", "1"),
+        "backend": ("compute backend: numpy, numba, cupy or auto", ""),
+    },
 ))

@@ -59,6 +59,11 @@ class Experiment:
     dims
         Parameters that are always dimensions of the Dataset, even when given
         one value (so that plots and theory can rely on them).
+    parameters
+        Parameter -> ``(meaning, unit)`` (unit ``"1"`` for a pure number,
+        ``""`` for a name or a switch); shown by ``engramsim describe``.
+    example
+        An example command line (default: one built from the defaults).
     """
 
     name: str
@@ -71,6 +76,8 @@ class Experiment:
     plot: Callable[[xr.Dataset], Any] | None = None
     check: Callable[[dict[str, Any]], None] | None = None
     dims: tuple[str, ...] = ()
+    parameters: Mapping[str, tuple[str, str]] | None = None
+    example: str | None = None
 
 
 _REGISTRY: dict[str, Experiment] = {}
