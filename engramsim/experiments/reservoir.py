@@ -22,6 +22,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import numpy as np
@@ -112,7 +113,7 @@ def plot_force(ds: xr.Dataset):
     for d in [d for d in cur["readout"].dims if d != "time"]:
         cur = cur.isel({d: 0})
     t = cur["time"].values
-    stop = float(__import__("json").loads(ds.attrs["parameters"])["rls_stop"]) if "parameters" in ds.attrs else t[-1] / 1.5
+    stop = float(json.loads(ds.attrs.get("parameters", "{}")).get("rls_stop", 2 * t[-1] / 3))
     show = (t > stop - 1000) & (t < stop + 1000)
     ax_z.plot(t[show] / 1000, cur["target"].values[show], "k", lw=2, label="target")
     ax_z.plot(t[show] / 1000, cur["readout"].values[show], "C0--", lw=1.5, label="readout")
@@ -230,11 +231,13 @@ def plot_what_when(ds: xr.Dataset):
     """Test-trial outputs for each p(A), and amplitude against p(A)."""
     fig, (ax_t, ax_a) = figure(2, width=5.4)
     cur = ds.isel(seed=0) if "seed" in ds.dims else ds
-    colors = __import__("matplotlib").colormaps["viridis"](np.linspace(0, 1, ds.sizes["p_a"]))
+    from matplotlib import colormaps
+
+    colors = colormaps["viridis"](np.linspace(0, 1, ds.sizes["p_a"]))
     for i, p in enumerate(ds["p_a"].values):
         ax_t.plot(ds["time"], cur["output_a"].sel(p_a=p), color=colors[i], lw=1)
         ax_t.plot(ds["time"], cur["output_b"].sel(p_a=p), color=colors[i], lw=1, ls="--")
-    params = __import__("json").loads(ds.attrs.get("parameters", "{}"))
+    params = json.loads(ds.attrs.get("parameters", "{}"))
     for key in ("latency_a", "latency_b"):
         if key in params:
             ax_t.axvline(params[key], color="grey", lw=0.6)
@@ -327,7 +330,7 @@ def plot_switch(ds: xr.Dataset):
     """Error against trial across switches, and the subspace angles."""
     fig, (ax_e, ax_a) = figure(2, width=6.0)
     err = seed_mean(ds["error"])
-    n = int(__import__("json").loads(ds.attrs.get("parameters", "{}")).get("n_trials", 100))
+    n = int(json.loads(ds.attrs.get("parameters", "{}")).get("n_trials", 100))
     for i, v in enumerate(ds["variant"].values):
         y = err.sel(variant=v).values
         smooth = np.convolve(y, np.ones(5) / 5, mode="same")
