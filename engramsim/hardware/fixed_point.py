@@ -218,7 +218,9 @@ def lif_run(exc_weights: Any, parameters: dict[str, Any], dt: float = 1.0, arith
     ----------
     exc_weights, inh_weights
         ``(steps, n)`` summed weights (nA magnitudes) arriving at each cell at
-        each step (``inh_weights`` default: none).
+        each step (``inh_weights`` default: none).  In fixed point each entry
+        is truncated to ring-buffer units as one weight; for many synapses use
+        :func:`lif_drive_run`, which truncates each weight before summing.
     parameters
         PyNN ``IF_curr_exp`` parameters (scalars or per cell); ``v`` starts at ``v_rest``.
     dt
@@ -266,6 +268,38 @@ def lif_run(exc_weights: Any, parameters: dict[str, Any], dt: float = 1.0, arith
     return spikes, trace
 
 
-__all__ = ["LIFConstants", "add_spike_to_trace", "decay_trace", "exp_lut", "from_s1615", "lif_constants", "lif_run",
+def lif_drive_run(pre_spikes: Any, weights: Any, parameters: dict[str, Any], dt: float = 1.0,
+                  arithmetic: str = "float", shift: int | None = None, backend: str = "numpy"
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """``IF_curr_exp`` cells driven by spike trains through excitatory synapses; ``(spikes, v)``, ``(steps, n)``.
+
+    Parameters
+    ----------
+    pre_spikes
+        ``(steps, n_pre)`` spikes (bool) arriving at each step.
+    weights
+        ``(n_pre, n)`` weights (nA, >= 0).
+    arithmetic
+        ``"float"``, or ``"spinnaker"``: each weight truncated to ring-buffer
+        units first (at ``shift``, default sPyNNaker's choice for one
+        projection with one delay: the power of two above the largest in-degree
+        times the largest weight), the units summed as integers.
+    """
+    from engramsim.hardware.spinnaker import ring_buffer_shift
+
+    spikes = check_real_array(np.asarray(pre_spikes, dtype=np.int64), "pre_spikes", ndim=2).astype(np.int64)
+    w = check_real_array(weights, "weights", ndim=2, shape=(spikes.shape[1], None))
+    if np.any(w < 0):
+        raise ValueError("weights must be >= 0 (excitatory)")
+    if arithmetic != "spinnaker":
+        return lif_run(spikes @ w, parameters, dt, arithmetic, backend=backend)
+    if shift is None:
+        shift = ring_buffer_shift(float(np.max(np.count_nonzero(w, axis=0)) * w.max(initial=0.0)))
+    units = ring_buffer_units(w, shift)
+    return lif_run((spikes @ units) * 2.0 ** (shift - 15), parameters, dt, arithmetic, shift=shift,
+                   backend=backend)
+
+
+__all__ = ["LIFConstants", "add_spike_to_trace", "decay_trace", "exp_lut", "from_s1615", "lif_constants", "lif_drive_run", "lif_run",
            "lif_step_fixed", "lif_step_fixed_numba", "mul_s1615", "mul_u032", "ring_buffer_units", "to_s1615",
            "to_u032"]

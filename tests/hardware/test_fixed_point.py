@@ -90,3 +90,19 @@ def test_weights_below_one_unit_vanish_in_fixed_point():
     s_float, v_float = lif_run(x, params, arithmetic="float")
     s_fixed, v_fixed = lif_run(x, params, arithmetic="spinnaker", shift=shift)
     assert s_float.sum() > 0 and s_fixed.sum() == 0 and np.all(v_fixed == -65.0)
+
+
+def test_many_small_weights_lose_drive_in_fixed_point():
+    """1000 inputs with weights <= 0.016 nA: sPyNNaker's shift is 4 (1000 x 0.016 < 16), one unit 2**-11 nA,
+    truncation removes half a unit (~3.5 % of the mean weight) from every synapse: fewer spikes."""
+    from engramsim.hardware.fixed_point import lif_drive_run
+
+    rng = np.random.default_rng(0)
+    params = dict(cm=0.25, tau_m=10.0, tau_syn_E=2.0, tau_syn_I=2.0, v_rest=-65.0, v_reset=-65.0, v_thresh=-55.0,
+                  tau_refrac=2.0, i_offset=0.0)
+    pre = rng.random((2000, 1000)) < 0.02
+    w = rng.uniform(0, 0.016, (1000, 10))
+    s_float = lif_drive_run(pre, w, params, arithmetic="float")[0].sum()
+    s_fixed = lif_drive_run(pre, w, params, arithmetic="spinnaker")[0].sum()
+    assert s_float > 1000
+    assert 0.88 * s_float < s_fixed < 0.98 * s_float
