@@ -27,7 +27,7 @@ import xarray as xr
 from engramsim.experiments.plotting import figure
 from engramsim.experiments.registry import Experiment, as_list, register
 from engramsim.experiments.sweep import Metric
-from engramsim.networks.ca3 import POPULATIONS, CA3Memory, Operation, population_sizes
+from engramsim.networks.ca3 import POPULATIONS, CA3Memory, Operation
 from engramsim.networks.ca3.operations import DURATION, KINDS, LEARN, RECALL_BY_CONTENT, RECALL_BY_CUE, make_operation
 from engramsim.sim.validation import check_float, check_int
 
