@@ -128,3 +128,16 @@ def test_reservoir_rejects_bad_input():
         res.train([])
     with pytest.raises(ValueError, match="both readouts"):
         res.subspace_angles()
+
+
+def test_feedback_closes_the_loop():
+    trials = make_trials([Block((0.5, 0.5), (150.0, 300.0), 4)], seed=2)
+    errors = {}
+    for q in (0.0, 2000.0):
+        res = Reservoir(80, seed=3, backend="numba", trial_length=400.0, feedback_gain=q)
+        errors[q] = res.train(trials).error
+        assert np.all(np.isfinite(errors[q]))
+    # the first output is 0 either way ("what" is 0 until the first offline update); later the fed-back "when"
+    # readouts change the dynamics
+    assert errors[0.0][0] == errors[2000.0][0]
+    assert errors[0.0][1:] != errors[2000.0][1:]
