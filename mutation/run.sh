@@ -11,7 +11,8 @@ scope=$1
 minutes=${2:-25}
 root=$(git rev-parse --show-toplevel)
 work=$(mktemp -d "${TMPDIR:-/tmp}/engramsim-mutation-$scope.XXXXXX")
-git -C "$root" archive HEAD | tar -x -C "$work"
+commit=$(git -C "$root" rev-parse HEAD)
+git -C "$root" archive "$commit" | tar -x -C "$work"
 cd "$work"
 config="mutation/$scope.toml"
 if [ $# -ge 3 ]; then
@@ -26,5 +27,9 @@ cosmic-ray init "$config" session.sqlite
 cr-filter-operators session.sqlite "$config"
 cosmic-ray baseline "$config"
 timeout "${minutes}m" cosmic-ray exec "$config" session.sqlite || echo "time box of $minutes min reached"
+# a run stopped by the time box can leave the mutant it was testing in place: restore the sources
+git -C "$root" archive "$commit" engramsim | tar -x -C "$work"
+echo "sources of commit $commit in $work (run more: cosmic-ray exec $config session.sqlite;"
+echo "  surviving mutants only, with other tests: python $root/mutation/rerun_survivors.py session.sqlite after.sqlite)"
 python "$root/mutation/summary.py" session.sqlite
 echo "session database: $work/session.sqlite"
