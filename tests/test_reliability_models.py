@@ -367,3 +367,47 @@ def test_cross_entropy_divergence_is_an_error_not_nan():
         ce(learning_rate=1e38, embeddings=EMB * 100)
     result = ce(learning_rate=0.1)
     assert_finite(result.matrix, result.losses)
+
+
+# ----------------------------------------------------------------------------- the other models' constructors
+def _other_constructors():
+    """(constructor, valid required arguments) of the public models outside the modules above."""
+    from engramsim.networks import OuterProductMemory, SparseyLevel, SparseyMac, ZipfLaw
+
+    return {
+        "OuterProductMemory": (OuterProductMemory, {"n_tokens": 20, "n_classes": 3, "dim": 4}),
+        "ZipfLaw": (ZipfLaw, {"n_tokens": 10, "alpha": 1.0}),
+        "SparseyMac": (SparseyMac, {"n_inputs": 16}),
+        "SparseyLevel": (SparseyLevel, {}),
+    }
+
+
+_BAD_BY_TYPE = {bool: ["no", 1, None], int: [2.5, "3", float("nan"), True], float: [float("nan"), float("inf"), "x",
+                                                                                   10**400, True],
+                str: [3, None, "zz-no-such"]}
+# found by this test; these modules belong to others (reported, not changed here)
+_OTHERS_NOT_YET = {
+    ("SparseyMac", "csa"): "a wrong csa raises a plain TypeError",
+    ("SparseyMac", "horizontal"): "a non-bool raises a plain TypeError",
+    ("SparseyLevel", "n_modules"): "accepted at construction (checked only when a Sparsey is built)",
+    ("SparseyLevel", "cells_per_module"): "accepted at construction (checked only when a Sparsey is built)",
+}
+
+
+def _other_cases():
+    import inspect
+
+    for label, (make, required) in _other_constructors().items():
+        for p in inspect.signature(make).parameters.values():
+            if p.name in ("backend", "seed"):
+                continue
+            like = required.get(p.name, p.default)
+            for value in _BAD_BY_TYPE.get(type(like), []):
+                marks = ([pytest.mark.xfail(reason=_OTHERS_NOT_YET[(label, p.name)], strict=False)]
+                         if (label, p.name) in _OTHERS_NOT_YET else [])
+                yield pytest.param(make, required, p.name, value, marks=marks, id=f"{label}-{p.name}-{value!r:.12}")
+
+
+@pytest.mark.parametrize("make, required, name, value", list(_other_cases()))
+def test_other_model_constructors_refuse_values_of_the_wrong_type(make, required, name, value):
+    assert_refused(lambda: make(**{**required, name: value}), name)
