@@ -199,6 +199,7 @@ class Segment:
         min_threshold: int = MIN_THRESHOLD,
     ):
         self.n_cells = check_int(n_cells, "n_cells", minimum=1, maximum=2**32 - 1)
+        check_elements("n_cells (the dense cell masks)", self.n_cells)
         cells = check_real_array(presynaptic, "presynaptic", ndim=1, dtype=np.float64, allow_empty=True)
         if np.any(cells != np.round(cells)) or np.any(cells < 0) or np.any(cells >= self.n_cells):
             raise ValidationError(f"presynaptic must hold integer cell indices in [0, {self.n_cells}), "
@@ -352,6 +353,7 @@ class DendriticNeuron(Persistent):
         seed: int | np.random.Generator | None = None,
     ):
         self.n_cells = check_int(n_cells, "n_cells", minimum=1, maximum=2**32 - 1)
+        check_elements("n_cells (the dense cell masks)", self.n_cells)
         self.synapses = check_int(synapses, "synapses", minimum=1, maximum=self.n_cells)
         self.theta = check_int(theta, "theta", minimum=0)
         self.patterns_per_segment = check_int(patterns_per_segment, "patterns_per_segment", minimum=1)
