@@ -136,7 +136,8 @@ def render(plan: ExportPlan, duration: float, data_name: str) -> tuple[str, dict
                   f"* {plan.dt!r}",
                   f"result[{p.label + '_neurons'!r}] = np.concatenate([np.full(t.size, st.annotations.get("
                   f"'source_index', k)) for k, (t, st) in enumerate(zip(times, trains))])"]
-    lines += ["np.savez(args.out, **result)", "sim.end()", "print('wrote', args.out)", ""]
+    lines += ["if sim.rank() == 0:  # under MPI every rank gathers the spikes; one writes them",
+              "    np.savez(args.out, **result)", "    print('wrote', args.out)", "sim.end()", ""]
     return "\n".join(lines), data.arrays
 
 
