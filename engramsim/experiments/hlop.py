@@ -368,7 +368,8 @@ def plot_subspace(ds: xr.Dataset):
     ax_e.axhline(optimum, color="k", lw=0.8, ls=":", label="top-k SVD")
     ax_a.set(xlabel="epoch", ylabel="mean principal angle to the SVD subspace (deg)", ylim=(0, 92),
              title="distance to the principal subspace")
-    ax_e.set(xlabel="epoch", ylabel="captured input energy", ylim=(0, 1), title="captured energy (0 once H is not finite)")
+    ax_e.set(xlabel="epoch", ylabel="captured input energy", ylim=(0, 1),
+             title="captured energy (0 once H is not finite)")
     ax_a.legend(fontsize=7)
     ax_e.legend(fontsize=7)
     return fig
