@@ -327,24 +327,29 @@ def finalize_switch(ds: xr.Dataset, params: dict[str, Any]) -> xr.Dataset:
 
 
 def plot_switch(ds: xr.Dataset):
-    """Error against trial across switches, and the subspace angles."""
+    """Error against trial across switches (5-trial means), and the subspace angles."""
     fig, (ax_e, ax_a) = figure(2, width=6.0)
     err = seed_mean(ds["error"])
     n = int(json.loads(ds.attrs.get("parameters", "{}")).get("n_trials", 100))
+    window = 5
     for i, v in enumerate(ds["variant"].values):
-        y = err.sel(variant=v).values
-        smooth = np.convolve(y, np.ones(5) / 5, mode="same")
-        ax_e.plot(ds["trial"], smooth, color=f"C{i}", lw=1.2, label=f"{v} (5-trial mean)")
+        smooth = np.convolve(err.sel(variant=v).values, np.ones(window) / window, mode="valid")
+        ax_e.plot(ds["trial"].values[window - 1:], smooth, color=f"C{i}", lw=1.2, label=str(v))
     for b in range(1, ds.sizes["switch"] + 1):
-        ax_e.axvline(b * n, color="grey", lw=0.6)
-        ax_e.text(b * n, ax_e.get_ylim()[1], str(ds["switch"].values[b - 1]), fontsize=7, va="top")
-    ax_e.set(xlabel="trial", ylabel="RMS(output - expectation)", title="trial-by-trial error across switches")
-    ax_e.legend(fontsize=7)
+        ax_e.axvline(b * n - 0.5, color="grey", lw=0.6)
+        ax_e.annotate(str(ds["switch"].values[b - 1]), (b * n, 0.0), xycoords=("data", "axes fraction"),
+                      xytext=(2, 3), textcoords="offset points", fontsize=7, color="grey")
+    ax_e.set(xlabel="trial", ylabel="RMS(output - expectation), 5-trial mean",
+             title="trial-by-trial error across switches")
+    ax_e.yaxis.label.set_fontsize(9)
+    ax_e.legend(fontsize=7, loc="upper right")
     ang = seed_mean(ds["subspace_angle"])
-    ax_a.bar(np.arange(ang.sizes["angle"]), ang.values)
-    ax_a.axhline(90, color="k", ls=":", lw=0.8)
-    ax_a.set(xlabel="principal angle index", ylabel="angle (deg)", ylim=(0, 95),
-             title="'what' vs 'when' readout subspaces")
+    k = np.arange(1, ang.sizes["angle"] + 1)
+    ax_a.bar(k, ang.values, width=0.6)
+    ax_a.axhline(90, color="k", ls=":", lw=0.8, label="orthogonal")
+    ax_a.set(xlabel="principal angle (1 = largest)", ylabel="angle (deg)", ylim=(0, 95), xticks=k,
+             title="'what' vs 'when' readout-weight subspaces")
+    ax_a.legend(fontsize=7, loc="lower right")
     return fig
 
 
