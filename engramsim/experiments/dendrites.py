@@ -25,7 +25,7 @@ import numpy as np
 import xarray as xr
 
 from engramsim.experiments import theory
-from engramsim.experiments.plotting import figure, seed_mean
+from engramsim.experiments.plotting import figure, seed_mean, style
 from engramsim.experiments.registry import Experiment, as_list, register
 from engramsim.experiments.sweep import Metric
 from engramsim.networks.dendrites import (
@@ -140,30 +140,52 @@ def _errorbar(ax, x, mean, err, color, label=None):
     ax.errorbar(x, mean, yerr=err, fmt="o", ms=4, color=color, capsize=2, label=label)
 
 
+def _legend_proxies(entries: list[tuple[str, dict[str, Any]]]) -> list[Any]:
+    """Legend handles not attached to any axes (so that the panels hold data only)."""
+    from matplotlib.lines import Line2D
+
+    return [Line2D([], [], label=label, **kw) for label, kw in entries]
+
+
 def plot_false_match(ds: xr.Dataset):
-    """False-match rate against n (one line per a and theta) and against theta at the smallest n; log y axes."""
-    fig, (ax_n, ax_t) = figure(2)
+    """False-match rate against n, one panel per a (one line per theta), and against theta at the smallest n.
+
+    Every curve of a panel has its own colour and line style; the panels
+    share the y axis (log).  Lines are the exact theory, dots the Monte Carlo
+    with +- one standard error.
+    """
     sub = ds.isel(s=0)
-    colors = [f"C{i}" for i in range(10)]
-    for i, a in enumerate(sub["a"].values):
+    a_values = sub["a"].values
+    fig, axes = figure(len(a_values) + 1, width=3.4, height=3.3)
+    s_value = int(sub["s"])
+    for i, a in enumerate(a_values):
+        ax = axes[i]
+        if i:
+            ax.sharey(axes[0])
         for j, th in enumerate(sub["theta"].values):
             cur = sub.sel(a=a, theta=th)
-            ax_n.plot(cur["n"], _positive(cur["theory_false_match"]), _style(j), color=colors[i % 10], lw=1,
-                      label=f"a={a}, theta={th}")
-            _errorbar(ax_n, cur["n"], seed_mean(cur["mc_false_match"]), seed_mean(cur["mc_false_match_stderr"]),
-                      colors[i % 10])
+            kw = style(j)
+            ax.plot(cur["n"], _positive(cur["theory_false_match"]), lw=1.2, **kw)
+            _errorbar(ax, cur["n"], seed_mean(cur["mc_false_match"]), seed_mean(cur["mc_false_match_stderr"]),
+                      kw["color"])
+        ax.set(xlabel="cells n", xscale="log", yscale="log", title=f"a = {a}, s = {s_value}")
+        ax.set_ylabel("false-match rate" if i == 0 else "")
+    ax_t = axes[-1]
     big = sub.isel(n=0)  # the smallest n, where Monte Carlo reaches the most thresholds
     for i, a in enumerate(big["a"].values):
         cur = big.sel(a=a)
-        ax_t.plot(cur["theta"], _positive(cur["theory_false_match"]), "-", color=colors[i % 10], lw=1, label=f"a={a}")
+        kw = style(len(sub["theta"]) + i)  # colours not used for theta in the other panels
+        ax_t.plot(cur["theta"], _positive(cur["theory_false_match"]), lw=1.2, label=f"a = {a}", **kw)
         _errorbar(ax_t, cur["theta"], seed_mean(cur["mc_false_match"]), seed_mean(cur["mc_false_match_stderr"]),
-                  colors[i % 10])
-    ax_n.set(xlabel="cells n", ylabel="false-match rate", xscale="log", yscale="log",
-             title=f"s={int(sub['s'])} (lines: theory, dots: Monte Carlo)")
+                  kw["color"])
     ax_t.set(xlabel="threshold theta", ylabel="false-match rate", yscale="log",
-             title=f"n={int(big['n'])}, s={int(sub['s'])}")
-    ax_n.legend(fontsize=6, ncol=2)
-    ax_t.legend(fontsize=7)
+             title=f"n = {int(big['n'])}, s = {s_value}")
+    ax_t.legend(fontsize=7, loc="lower left")
+    handles = _legend_proxies([(f"theta = {th}", {**style(j), "lw": 1.2})
+                               for j, th in enumerate(sub["theta"].values)])
+    handles += _legend_proxies([("Monte Carlo +- 1 s.e.", {"color": "gray", "marker": "o", "ls": "none"})])
+    fig.legend(handles=handles, loc="outside upper center", ncol=len(handles), fontsize=8, frameon=False,
+               title="lines: exact theory", title_fontsize=8)
     return fig
 
 
@@ -255,12 +277,15 @@ def plot_noise(ds: xr.Dataset):
             sub = sub.isel({extra: 0})
     for i, th in enumerate(sub["theta"].values):
         cur = sub.sel(theta=th)
-        ax.plot(cur["noise"], _positive(cur["theory_false_negative"]), "-", color=f"C{i % 10}", lw=1, label=f"theta={th}")
+        kw = style(i)
+        ax.plot(cur["noise"], _positive(cur["theory_false_negative"]), lw=1.2, label=f"theta = {th}", **kw)
         _errorbar(ax, cur["noise"], seed_mean(cur["mc_false_negative"]), seed_mean(cur["mc_false_negative_stderr"]),
-                  f"C{i % 10}")
-    ax.set(xlabel="noise (fraction of a replaced)", ylabel="false-negative rate", yscale="log",
-           title=f"a={_param(sub, 'a')}, s={_param(sub, 's')} (lines: theory, dots: Monte Carlo)")
-    ax.legend(fontsize=7)
+                  kw["color"])
+    ax.set(xlabel="noise (fraction of the a active cells replaced)", ylabel="false-negative rate", yscale="log",
+           title=f"a = {_param(sub, 'a')}, s = {_param(sub, 's')} (lines: exact theory)")
+    handles = ax.get_legend_handles_labels()[0] + _legend_proxies(
+        [("Monte Carlo +- 1 s.e.", {"color": "gray", "marker": "o", "ls": "none"})])
+    ax.legend(handles=handles, fontsize=7, loc="lower right")
     return fig
 
 
@@ -345,7 +370,7 @@ def finalize_union(ds: xr.Dataset, params: dict[str, Any]) -> xr.Dataset:
 
 def plot_union(ds: xr.Dataset):
     """Union false-match rate against M, one line per n; log y axis."""
-    fig, (ax,) = figure(1, width=5.6, height=4.2)
+    fig, (ax,) = figure(1, width=7.6, height=4.2)
     sub = ds
     for extra in ("a", "s", "theta"):
         if extra in sub.dims:
@@ -353,15 +378,17 @@ def plot_union(ds: xr.Dataset):
     for i, n in enumerate(sub["n"].values):
         cur = sub.sel(n=n)
         color = f"C{i % 10}"
-        ax.plot(cur["n_stored"], cur["theory_union_false_match"], "-", color=color, lw=1, label=f"n={n}")
+        ax.plot(cur["n_stored"], cur["theory_union_false_match"], "-", color=color, lw=1, label=f"n = {n}")
         ax.plot(cur["n_stored"], cur["theory_union_false_match_distribution"], ":", color=color, lw=1)
         _errorbar(ax, cur["n_stored"], seed_mean(cur["mc_union_false_match"]),
                   seed_mean(cur["mc_union_false_match_stderr"]), color)
     ax.set(xlabel="patterns stored on the segment M", ylabel="false-match rate", yscale="log",
-           title=f"a={_param(sub, 'a')}, s={_param(sub, 's')}, theta={_param(sub, 'theta')}; solid: P_fm at "
-                 "s_M, dotted: averaged over the union size, dots: Monte Carlo")
-    ax.title.set_fontsize(8)
-    ax.legend(fontsize=7)
+           title=f"a = {_param(sub, 'a')}, s = {_param(sub, 's')}, theta = {_param(sub, 'theta')}")
+    handles = ax.get_legend_handles_labels()[0] + _legend_proxies([
+        ("theory: P_fm at the mean union size s_M", {"color": "gray", "ls": "-", "lw": 1}),
+        ("theory: averaged over the union size", {"color": "gray", "ls": ":", "lw": 1}),
+        ("Monte Carlo +- 1 s.e.", {"color": "gray", "marker": "o", "ls": "none"})])
+    fig.legend(handles=handles, fontsize=7, loc="outside right center", frameon=False)
     return fig
 
 

@@ -22,7 +22,7 @@ import numpy as np
 import xarray as xr
 
 from engramsim.experiments import theory
-from engramsim.experiments.plotting import figure, seed_mean
+from engramsim.experiments.plotting import plot_with_band, seed_mean, seed_spread, style
 from engramsim.experiments.registry import Experiment, as_list, register
 from engramsim.experiments.sweep import Metric
 from engramsim.networks.hopfield import DYNAMICS, RULES, Hopfield
@@ -146,26 +146,54 @@ def finalize(ds: xr.Dataset, params: dict[str, Any]) -> xr.Dataset:
 
 
 def plot(ds: xr.Dataset):
-    """Retrieval and one-step error against load, with theory."""
-    fig, (ax_ret, ax_err) = figure(2)
-    rules = ds["rule"].values if "rule" in ds.dims else [ds.attrs.get("rule", "")]
-    styles = ["-", "--", ":", "-."]
+    """Retrieval against load, one panel per rule, and the Hebb one-step error beside its law.
+
+    One colour and line style per N, shared by all panels; lines are seed
+    means, shaded bands (and error bars) +- one standard deviation over seeds.
+    """
+    from matplotlib.figure import Figure
+
+    rules = [str(r) for r in ds["rule"].values] if "rule" in ds.dims else [str(ds.attrs.get("rule", ""))]
+    sizes = list(ds["n_neurons"].values) if "n_neurons" in ds.dims else [None]
+    has_hebb = "hebb" in rules
+    n_panels = len(rules) + int(has_hebb)
+    n_cols = 2 if n_panels in (2, 4) else min(n_panels, 3)
+    n_rows = -(-n_panels // n_cols)
+    fig = Figure(figsize=(3.5 * n_cols, 3.0 * n_rows + 0.5), layout="constrained")
+    axes = fig.subplots(n_rows, n_cols, squeeze=False).ravel()
+    for ax in axes[n_panels:]:
+        ax.set_visible(False)
+    alpha_c = float(ds.attrs.get("alpha_c", 0.138))
+    seeds = ds.sizes.get("seed", 1)
     for r_i, rule in enumerate(rules):
+        ax = axes[r_i]
         sub = ds.sel(rule=rule) if "rule" in ds.dims else ds
-        sizes = sub["n_neurons"].values if "n_neurons" in sub.dims else [None]
-        for n in sizes:
+        for n_i, n in enumerate(sizes):
             cur = sub.sel(n_neurons=n) if n is not None else sub
-            label = f"{rule}, N={n}"
-            ax_ret.plot(cur["load"], seed_mean(cur["retrieved"]), styles[r_i % 4], marker="o", ms=3, label=label)
-            if rule == "hebb":
-                ax_err.plot(cur["load"], seed_mean(cur["one_step_error"]), "o", ms=4, label=f"measured, N={n}")
-                ax_err.plot(cur["load"], cur["theory_one_step_error"], "-", lw=1, color="gray")
-    ax_ret.axvline(ds.attrs.get("alpha_c", 0.138), color="k", lw=0.8, ls=":", label="AGS alpha_c")
-    ax_ret.set(xlabel="load P/N", ylabel="fraction retrieved (|m| > 0.9)", title="Retrieval")
-    ax_ret.legend(fontsize=6, ncol=2)
-    ax_err.set(xlabel="load P/N", ylabel="one-step bit-error rate", yscale="log",
-               title="Hebb one-step error (gray: theory)")
-    ax_err.legend(fontsize=7)
+            plot_with_band(ax, cur["load"], cur["retrieved"], lower=0.0, upper=1.0, marker="o", ms=3,
+                           label=f"N = {n}" if r_i == 0 else None, **style(n_i))
+        ax.axvline(alpha_c, color="k", lw=0.8, ls=":", label=f"AGS alpha_c = {alpha_c:.3f}" if r_i == 0 else None)
+        ax.set(xlabel="load alpha = P/N", ylim=(-0.03, 1.03), title=f"{rule} rule",
+               ylabel="fraction retrieved (|m| > 0.9)")
+    if has_hebb:
+        ax_err = axes[-1]
+        cur_rule = ds.sel(rule="hebb") if "rule" in ds.dims else ds
+        for n_i, n in enumerate(sizes):
+            cur = cur_rule.sel(n_neurons=n) if n is not None else cur_rule
+            mean, lo, hi = seed_spread(cur["one_step_error"])
+            kw = style(n_i)
+            ax_err.errorbar(cur["load"], mean, yerr=[mean - lo.clip(0), hi - mean], fmt="o", ms=3.5,
+                            color=kw["color"], capsize=2)
+            ax_err.plot(cur["load"], cur["theory_one_step_error"], lw=1, **kw)
+        ax_err.plot([], [], "o", color="gray", ms=3.5, label="measured")
+        ax_err.plot([], [], "-", color="gray", lw=1, label="theory Phi(-sqrt((N-1)/(P-1)))")
+        ax_err.set(xlabel="load alpha = P/N", ylabel="one-step bit-error rate", yscale="log",
+                   title="Hebb: one-step error")
+        ax_err.legend(fontsize=7, loc="lower right")
+    handles, labels = axes[0].get_legend_handles_labels()
+    note = (f"mean over {seeds} seeds, band and bars +- 1 SD" if seeds > 1 else "one seed")
+    fig.legend(handles, labels, loc="outside upper center", ncol=len(labels), fontsize=8, frameon=False,
+               title=note + ("; zero error rates are off the log axis" if has_hebb else ""), title_fontsize=8)
     return fig
 
 

@@ -22,6 +22,38 @@ def seed_mean(da: xr.DataArray) -> xr.DataArray:
     return da.mean("seed") if "seed" in da.dims else da
 
 
+#: distinct (colour, line style) pairs, so that curves differ in print and in grey scale
+STYLES = (("tab:blue", "-"), ("tab:orange", "--"), ("tab:green", ":"), ("tab:red", "-."),
+          ("tab:purple", (0, (5, 1, 1, 1, 1, 1))), ("tab:brown", (0, (1, 1))), ("tab:pink", (0, (8, 2))),
+          ("tab:gray", (0, (3, 1, 1, 1))), ("tab:olive", (0, (2, 2))), ("tab:cyan", (0, (6, 1, 2, 1))))
+
+
+def style(i: int) -> dict[str, Any]:
+    """Keyword arguments (colour, line style) of the ``i``-th curve; distinct for the first ten."""
+    color, linestyle = STYLES[i % len(STYLES)]
+    return {"color": color, "linestyle": linestyle}
+
+
+def seed_spread(da: xr.DataArray) -> tuple[xr.DataArray, xr.DataArray, xr.DataArray]:
+    """Mean over ``seed`` and the band mean +- one standard deviation over seeds (zero width without seeds)."""
+    mean = seed_mean(da)
+    if "seed" not in da.dims or da.sizes["seed"] < 2:
+        return mean, mean, mean
+    sd = da.std("seed", ddof=1)
+    return mean, mean - sd, mean + sd
+
+
+def plot_with_band(ax: Any, x: Any, da: xr.DataArray, *, lower: float | None = None, upper: float | None = None,
+                   **kwargs: Any) -> None:
+    """Draw the seed mean of ``da`` against ``x`` with a shaded +- 1 SD band over seeds (clipped to the bounds)."""
+    mean, lo, hi = seed_spread(da)
+    line, = ax.plot(x, mean, **kwargs)
+    if lower is not None or upper is not None:
+        lo, hi = lo.clip(lower, upper), hi.clip(lower, upper)
+    if "seed" in da.dims and da.sizes["seed"] > 1:
+        ax.fill_between(x, lo, hi, color=line.get_color(), alpha=0.18, linewidth=0)
+
+
 def first_of_other_dims(da: xr.DataArray, keep: tuple[str, ...]) -> tuple[xr.DataArray, str]:
     """Select the first value of every dimension not in ``keep``; describe the selection."""
     selection = {d: da[d].values[0] for d in da.dims if d not in keep and d in da.coords}

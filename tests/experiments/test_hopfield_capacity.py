@@ -18,7 +18,7 @@ def test_small_run_has_the_promised_shape():
     # the pseudo-inverse stores every pattern exactly below load 1
     assert np.all(ds["stable_fraction"].sel(rule="pseudo_inverse").values == 1.0)
     fig = plot_dataset(ds)
-    assert len(fig.axes) == 2
+    assert len(fig.axes) == 3  # one retrieval panel per rule, and the Hebb one-step error
 
 
 def test_half_retrieval_load_falls_with_n():
