@@ -7,7 +7,7 @@ True
 
 from __future__ import annotations
 
-__all__ = ["EngramsimError", "ValidationError", "ValidationTypeError"]
+__all__ = ["EngramsimError", "NumericalError", "ValidationError", "ValidationTypeError"]
 
 
 class EngramsimError(Exception):
@@ -23,3 +23,10 @@ class ValidationError(EngramsimError, ValueError):
 
 class ValidationTypeError(ValidationError, TypeError):
     """An argument has the wrong type (a :class:`ValidationError` that is also a ``TypeError``)."""
+
+
+class NumericalError(EngramsimError, ArithmeticError):
+    """A computation left the range of its number type (e.g. a membrane potential became inf or NaN).
+
+    Raised instead of handing back a non-finite result; the message says where it happened.
+    """

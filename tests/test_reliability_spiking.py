@@ -1,8 +1,6 @@
 """Property tests of the spiking entry points (``engramsim.sim.spiking`` and the Izhikevich 2003
 network): bad arguments refused with a ValidationError naming them, fast; no hang; no NaN membrane.
 
-Cases the spiking core does not pass yet are marked ``xfail`` (not strict) with the reason; they
-turn into passes when the core refuses them.
 """
 
 from __future__ import annotations
@@ -43,10 +41,6 @@ def project(**kw):
 
 def net(**kw):
     return sim.Network(**{"dt": 1.0, "backend": "numpy", **kw})
-
-
-def _not_yet(reason):
-    return pytest.mark.xfail(reason=f"spiking core does not refuse it yet: {reason}", strict=False)
 
 
 def no_none(strategy):
@@ -100,32 +94,9 @@ CASES = [
     ("Population.record", "variables", st.sampled_from(["nope", ""]), lambda v: pop().record(v)),
 ]
 
-# what the spiking core does not refuse yet (found by this suite; reported, not fixed here)
-NOT_YET = {
-    ("Population", "label"): "a non-str label raises a plain TypeError",
-    ("IF_curr_exp", "tau_m"): "an integer beyond float64 (10**400) raises OverflowError; bounds plain ValueError",
-    ("IF_curr_exp", "cm"): "an integer beyond float64 (10**400) raises OverflowError; bounds plain ValueError",
-    ("IF_curr_exp", "v_thresh"): "an integer beyond float64 (10**400) raises OverflowError",
-    ("Izhikevich", "a"): "an integer beyond float64 (10**400) raises OverflowError",
-    ("SpikeSourcePoisson", "rate"): "an integer beyond float64 (10**400) raises OverflowError",
-    ("DCSource", "amplitude"): "an integer beyond float64 (10**400) raises OverflowError",
-    ("NoisyCurrentSource", "stdev"): "an integer beyond float64 (10**400) raises OverflowError",
-    ("SpikeSourceArray", "spike_times"): "spike_times=[1.0, nan] is accepted",
-    ("AllToAll", "allow_self_connections"): "a non-bool raises a plain TypeError",
-    ("FixedProbability", "allow_self_connections"): "bool() of any value: 'no' and None are taken as booleans",
-    ("FromList", "conn_list"): "bad connection lists raise a plain ValueError",
-    ("Dense", "matrix"): "a matrix of the wrong shape raises a plain ValueError",
-    ("StaticSynapse", "delay"): "a delay <= 0 raises a plain ValueError",
-    ("StateMonitor", "indices"): "indices=[0.5] records cell 0; out-of-range indices raise a plain ValueError",
-    ("StateMonitor", "v"): "an unknown variable raises a plain ValueError",
-    ("Population.record", "variables"): "an unknown variable raises a plain ValueError",
-}
-
-
 def _params():
     for entry, name, bad, call in CASES:
-        marks = [_not_yet(NOT_YET[(entry, name)])] if (entry, name) in NOT_YET else []
-        yield pytest.param(entry, name, bad, call, marks=marks, id=f"{entry}-{name}")
+        yield pytest.param(entry, name, bad, call, id=f"{entry}-{name}")
 
 
 @pytest.mark.parametrize("entry, name, bad, call", list(_params()))
@@ -162,7 +133,6 @@ else:
 
 
 @pytest.mark.slow
-@_not_yet("izhikevich_2003(20, dt=1e-300).run(1.0) runs 1e300 steps (no step bound)")
 def test_tiny_dt_is_refused_not_run():
     out = _bounded(REFUSED.format(call="from engramsim.networks.izhikevich import izhikevich_2003; "
                                        "izhikevich_2003(20, dt=1e-300).run(1.0)"))
@@ -170,7 +140,6 @@ def test_tiny_dt_is_refused_not_run():
 
 
 @pytest.mark.slow
-@_not_yet("Network.run(1e12) runs 1e12 steps (no step bound)")
 def test_huge_duration_is_refused_not_run():
     out = _bounded(REFUSED.format(call="import engramsim.sim.spiking as sim; "
                                        "sim.Network(sim.Population(5, sim.IF_curr_exp()), dt=1.0, "
@@ -178,14 +147,12 @@ def test_huge_duration_is_refused_not_run():
     assert out.startswith("refused:") and "duration" in out
 
 
-@_not_yet("izhikevich_2003(20, record_v='yes') takes a non-empty string as True")
 def test_record_v_must_be_a_boolean():
     from engramsim.networks.izhikevich import izhikevich_2003
 
     assert_refused(lambda: izhikevich_2003(20, record_v="yes", backend="numpy"), "record_v")
 
 
-@_not_yet("a weight of 1e308 into IF_curr_exp makes every membrane NaN without an error")
 def test_huge_weight_gives_no_nan_membrane():
     from engramsim.errors import EngramsimError
 

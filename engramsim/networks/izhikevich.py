@@ -47,6 +47,7 @@ from engramsim.sim.spiking import (
     StaticSynapse,
 )
 from engramsim.sim.validation import (
+    check_bool,
     check_choice,
     check_float,
     check_int,
@@ -138,6 +139,7 @@ def izhikevich_2003(
     record_v
         Also record ``v`` and ``u`` of every cell.
     """
+    record_v = check_bool(record_v, "record_v")
     n = check_int(n_neurons, "n_neurons", minimum=2)
     p = check_float(connection_probability, "connection_probability", 0.0, 1.0)
     frac = check_float(excitatory_fraction, "excitatory_fraction", 0.0, 1.0)

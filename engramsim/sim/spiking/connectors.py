@@ -21,8 +21,9 @@ from typing import Any
 
 import numpy as np
 
+from engramsim.errors import ValidationError, ValidationTypeError
 from engramsim.sim.random import as_generator, check_seed
-from engramsim.sim.validation import check_float, check_int, check_real_array
+from engramsim.sim.validation import check_bool, check_float, check_int, check_real_array
 
 Connections = tuple[np.ndarray, np.ndarray, "np.ndarray | None", "np.ndarray | None"]
 
@@ -68,7 +69,7 @@ class OneToOneConnector(Connector):
 
     def connect(self, n_pre, n_post, same, rng):
         if n_pre != n_post:
-            raise ValueError(f"OneToOne needs populations of equal size, got pre {n_pre} and post {n_post}")
+            raise ValidationError(f"OneToOne needs populations of equal size, got pre {n_pre} and post {n_post}")
         idx = np.arange(n_pre, dtype=np.int64)
         return idx, idx.copy(), None, None
 
@@ -78,9 +79,7 @@ class AllToAllConnector(Connector):
 
     def __init__(self, allow_self_connections: bool = True):
         super().__init__()
-        if not isinstance(allow_self_connections, (bool, np.bool_)):
-            raise TypeError(f"allow_self_connections must be a bool, got {allow_self_connections!r}")
-        self.allow_self_connections = bool(allow_self_connections)
+        self.allow_self_connections = check_bool(allow_self_connections, "allow_self_connections")
 
     def connect(self, n_pre, n_post, same, rng):
         pre = np.repeat(np.arange(n_pre, dtype=np.int64), n_post)
@@ -97,7 +96,7 @@ class FixedProbabilityConnector(Connector):
     def __init__(self, p_connect: float, allow_self_connections: bool = True, seed: Any = None):
         super().__init__(seed)
         self.p_connect = check_float(p_connect, "p_connect", 0.0, 1.0)
-        self.allow_self_connections = bool(allow_self_connections)
+        self.allow_self_connections = check_bool(allow_self_connections, "allow_self_connections")
 
     def connect(self, n_pre, n_post, same, rng):
         rng = self.rng(rng)
@@ -123,13 +122,13 @@ class FixedNumberPreConnector(Connector):
     def __init__(self, n: int, allow_self_connections: bool = True, seed: Any = None):
         super().__init__(seed)
         self.n = check_int(n, "n", minimum=0)
-        self.allow_self_connections = bool(allow_self_connections)
+        self.allow_self_connections = check_bool(allow_self_connections, "allow_self_connections")
 
     def connect(self, n_pre, n_post, same, rng):
         rng = self.rng(rng)
         available = n_pre - (1 if same and not self.allow_self_connections else 0)
         if self.n > available:
-            raise ValueError(f"FixedNumberPre n must be <= {available} (presynaptic neurons available), "
+            raise ValidationError(f"FixedNumberPre n must be <= {available} (presynaptic neurons available), "
                              f"got {self.n}")
         pres = []
         for j in range(n_post):
@@ -156,19 +155,19 @@ class FromListConnector(Connector):
         super().__init__()
         arr = check_real_array(conn_list, "conn_list", ndim=2, allow_empty=True)
         if arr.shape[1] not in (2, 3, 4):
-            raise ValueError(f"conn_list must have 2, 3 or 4 columns (pre, post[, weight[, delay]]), "
+            raise ValidationError(f"conn_list must have 2, 3 or 4 columns (pre, post[, weight[, delay]]), "
                              f"got shape {arr.shape}")
         if np.any(arr[:, :2] != np.round(arr[:, :2])) or np.any(arr[:, :2] < 0):
-            raise ValueError("conn_list pre and post indices must be non-negative integers")
+            raise ValidationError("conn_list pre and post indices must be non-negative integers")
         self.conn_list = arr
 
     def connect(self, n_pre, n_post, same, rng):
         arr = self.conn_list
         pre, post = arr[:, 0].astype(np.int64), arr[:, 1].astype(np.int64)
         if pre.size and pre.max() >= n_pre:
-            raise ValueError(f"conn_list pre index must be < {n_pre} (pre size), got {int(pre.max())}")
+            raise ValidationError(f"conn_list pre index must be < {n_pre} (pre size), got {int(pre.max())}")
         if post.size and post.max() >= n_post:
-            raise ValueError(f"conn_list post index must be < {n_post} (post size), got {int(post.max())}")
+            raise ValidationError(f"conn_list post index must be < {n_post} (post size), got {int(post.max())}")
         order = np.lexsort((post, pre))
         weight = arr[order, 2].copy() if arr.shape[1] > 2 else None
         delay = arr[order, 3].copy() if arr.shape[1] > 3 else None
@@ -184,7 +183,7 @@ class Dense(Connector):
 
     def connect(self, n_pre, n_post, same, rng):
         if self.matrix.shape != (n_pre, n_post):
-            raise ValueError(f"Dense matrix must have shape ({n_pre}, {n_post}) = (pre size, post size), "
+            raise ValidationError(f"Dense matrix must have shape ({n_pre}, {n_post}) = (pre size, post size), "
                              f"got {self.matrix.shape}")
         pre = np.repeat(np.arange(n_pre, dtype=np.int64), n_post)
         post = np.tile(np.arange(n_post, dtype=np.int64), n_pre)
@@ -200,14 +199,14 @@ class ArrayConnector(Connector):
         if arr.dtype != bool:
             arr = check_real_array(array, "array", ndim=2)
             if not np.all((arr == 0) | (arr == 1)):
-                raise ValueError("array must hold booleans or 0/1 values (a connection mask)")
+                raise ValidationError("array must hold booleans or 0/1 values (a connection mask)")
         if arr.ndim != 2:
-            raise ValueError(f"array must be 2-D (pre size, post size), got shape {arr.shape}")
+            raise ValidationError(f"array must be 2-D (pre size, post size), got shape {arr.shape}")
         self.array = arr.astype(bool)
 
     def connect(self, n_pre, n_post, same, rng):
         if self.array.shape != (n_pre, n_post):
-            raise ValueError(f"ArrayConnector array must have shape ({n_pre}, {n_post}) = (pre size, post size), "
+            raise ValidationError(f"ArrayConnector array must have shape ({n_pre}, {n_post}) = (pre size, post size), "
                              f"got {self.array.shape}")
         pre, post = _mask_to_lists(self.array, 0)
         return pre, post, None, None

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from engramsim.errors import ValidationError
 from engramsim.sim.random import as_generator, check_seed, draw_seed
 from engramsim.sim.spiking.cells.base import check_parameter as _check_parameter
 from engramsim.sim.spiking.noise_numpy import counter_normals
@@ -59,7 +60,7 @@ class NoisyCurrentSource(CurrentSource):
         self.mean = _check_parameter(mean, "NoisyCurrentSource.mean")
         self.stdev = _check_parameter(stdev, "NoisyCurrentSource.stdev")
         if np.any(np.asarray(self.stdev) < 0):
-            raise ValueError(f"NoisyCurrentSource.stdev must be >= 0, got {self.stdev!r}")
+            raise ValidationError(f"NoisyCurrentSource.stdev must be >= 0, got {self.stdev!r}")
         self.seed = seed
         self._key: int | None = None
 
@@ -91,10 +92,10 @@ class ArrayCurrentSource(CurrentSource):
 
     def values(self, first_step: int, n_steps: int, size: int, dt: float) -> np.ndarray:
         if self.amplitudes.shape[1] != size:
-            raise ValueError(f"ArrayCurrentSource.amplitudes must have {size} columns (the population size), "
+            raise ValidationError(f"ArrayCurrentSource.amplitudes must have {size} columns (the population size), "
                              f"got shape {self.amplitudes.shape}")
         if first_step + n_steps > self.amplitudes.shape[0]:
-            raise ValueError(f"ArrayCurrentSource holds {self.amplitudes.shape[0]} steps; the run needs "
+            raise ValidationError(f"ArrayCurrentSource holds {self.amplitudes.shape[0]} steps; the run needs "
                              f"{first_step + n_steps}")
         return self.amplitudes[first_step:first_step + n_steps].copy()
 

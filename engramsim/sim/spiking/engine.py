@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from engramsim.errors import NumericalError, ValidationError, ValidationTypeError
 from engramsim.sim.spiking.currents import NoisyCurrentSource
 from engramsim.sim.spiking.kernels_numpy import CSR, DENSE
 from engramsim.sim.spiking.layout import Cells, Forced, Noise, Plastic, Record, Static
@@ -93,7 +94,7 @@ class Engine:
             if ct.is_source:
                 continue
             if ct.kernel is None:
-                raise TypeError(f"the engine cannot simulate {type(ct).__name__} cells: the cell type declares "
+                raise ValidationTypeError(f"the engine cannot simulate {type(ct).__name__} cells: the cell type declares "
                                 f"no step kernel")
             spec = ct.kernel.spec
             if spec not in specs:
@@ -143,9 +144,9 @@ class Engine:
                 kind = "dense" if (density >= DENSE_THRESHOLD and uniform and pairs_unique) else "csr"
             if kind == "dense":
                 if not uniform:
-                    raise ValueError(f"{proj!r}: dense storage needs one delay for all synapses")
+                    raise ValidationError(f"{proj!r}: dense storage needs one delay for all synapses")
                 if not pairs_unique:
-                    raise ValueError(f"{proj!r}: dense storage cannot hold repeated (pre, post) pairs")
+                    raise ValidationError(f"{proj!r}: dense storage cannot hold repeated (pre, post) pairs")
                 mat = np.zeros((n_pre, n_post))
                 mat[proj.pre_index, proj.post_index] = w
                 delay = int(delays[0]) if delays.size else 1
@@ -322,10 +323,28 @@ class Engine:
             k = min(block, n_steps - done)
             first = self.step
             spikes, states = self._block(k)
+            self._check_finite(first, k)
             for m in self.monitors:
                 m.collect(first, spikes, states)
             self.step += k
             done += k
+
+    def _check_finite(self, first: int, k: int) -> None:
+        """Raise :class:`~engramsim.errors.NumericalError` when a cell's state left float64 in this block."""
+        xp = self.backend.xp
+        if bool(xp.all(xp.isfinite(self.cells.state))):
+            return
+        bad = int(self.backend.to_numpy(xp.flatnonzero(~xp.isfinite(self.cells.state)))[0])
+        for g0, n, s_off, n_state, *_ in self.cells.meta.tolist():
+            if s_off <= bad < s_off + n_state * n:
+                pop = next(p for p in self.network.populations if p.first_index == g0)
+                row, cell = divmod(bad - s_off, n)
+                name = list(pop.celltype.state_spec)[row]
+                raise NumericalError(
+                    f"{name} of cell {cell} of population {pop.label!r} became {float(self.cells.state[bad])} "
+                    f"between t = {first * self.dt} and {(first + k) * self.dt} ms: the inputs (weights, currents) "
+                    f"drive it beyond float64; lower them")
+
 
     #: the fields of the plastic layout that change while running
     _PLASTIC_STATE = ("w", "w_sent", "pre_last", "pre_x", "post_last", "post_y", "hist", "hist_n")
@@ -340,7 +359,7 @@ class Engine:
     def restore(self, snap: dict[str, Any]) -> None:
         """Take the running state of :meth:`snapshot` (of an engine laid out from the same network)."""
         if snap["buf"].shape != tuple(self.buf.shape) or snap["state"].shape != tuple(self.cells.state.shape):
-            raise ValueError("the saved running state does not fit this network's layout")
+            raise ValidationError("the saved running state does not fit this network's layout")
         self.step = int(snap["step"])
         self.buf[...] = self.backend.asarray(snap["buf"])
         self.cells.state[...] = self.backend.asarray(snap["state"])

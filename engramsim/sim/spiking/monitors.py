@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from engramsim.errors import ValidationError, ValidationTypeError
 from engramsim.sim.validation import check_real_array
 
 if TYPE_CHECKING:  # imported where a monitor is converted, not at package import
@@ -29,7 +30,7 @@ class Monitor:
         from engramsim.sim.spiking.network import Population
 
         if not isinstance(population, Population):
-            raise TypeError(f"population must be a Population, got {type(population).__name__}")
+            raise ValidationTypeError(f"population must be a Population, got {type(population).__name__}")
         self.population = population
         population.monitors.append(self)
         if population.network is not None:
@@ -164,14 +165,17 @@ class StateMonitor(Monitor):
         names = [variables] if isinstance(variables, str) else list(variables)
         for name in names:
             if name not in ct.recordable:
-                raise ValueError(f"{type(ct).__name__} cannot record {name!r}; recordable: "
+                raise ValidationError(f"variables: {type(ct).__name__} cannot record {name!r}; recordable: "
                                  f"{['spikes', *ct.recordable]}")
         if indices is None:
             idx = np.arange(population.size)
         else:
-            idx = check_real_array(indices, "indices", ndim=1, dtype=np.int64)
+            values = check_real_array(indices, "indices", ndim=1)
+            if np.any(values != np.round(values)):
+                raise ValidationError(f"indices must be whole cell numbers, got {values[values != np.round(values)][:3]}")
+            idx = values.astype(np.int64)
             if np.any(idx < 0) or np.any(idx >= population.size):
-                raise ValueError(f"indices must lie in [0, {population.size}), got {idx.min()}..{idx.max()}")
+                raise ValidationError(f"indices must lie in [0, {population.size}), got {idx.min()}..{idx.max()}")
         super().__init__(population)
         self.variables = names
         self.indices = idx

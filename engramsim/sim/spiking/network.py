@@ -19,10 +19,12 @@ reaches a target ``delay`` steps later (``delay >= 1``).
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
+from engramsim.errors import ValidationError, ValidationTypeError
 from engramsim.sim.backends import KernelSpec
 from engramsim.sim.persist import Persistent
 from engramsim.sim.random import check_seed, stream
@@ -35,7 +37,7 @@ from engramsim.sim.spiking.projection import (  # noqa: F401 (the names scripts 
     StaticSynapse,
     delay_steps,
 )
-from engramsim.sim.validation import check_float
+from engramsim.sim.validation import check_bounded, check_float
 
 __all__ = ["DENSE_THRESHOLD", "MAX_DELAY_STEPS", "SPIKING_CHUNK", "Network", "Population", "Projection",
            "StaticSynapse"]
@@ -97,12 +99,12 @@ class Network(Persistent):
                     continue
                 _release_from_default(obj)
                 if obj.network is not None:
-                    raise ValueError(f"{obj!r} already belongs to another network")
+                    raise ValidationError(f"{obj!r} already belongs to another network")
                 obj.network = self
                 if obj.label is None:
                     obj.label = f"population{len(self.populations)}"
                 if any(p.label == obj.label for p in self.populations):
-                    raise ValueError(f"a population labelled {obj.label!r} is already in the network")
+                    raise ValidationError(f"a population labelled {obj.label!r} is already in the network")
                 self.populations.append(obj)
                 self.add(*obj.monitors)
             elif isinstance(obj, Projection):
@@ -121,7 +123,7 @@ class Network(Persistent):
                     self.add(obj.population)
                     self.monitors.append(obj)
             else:
-                raise TypeError(f"cannot add {type(obj).__name__} to a Network; "
+                raise ValidationTypeError(f"cannot add {type(obj).__name__} to a Network; "
                                 f"add Populations, Projections or monitors")
         return self
 
@@ -147,8 +149,10 @@ class Network(Persistent):
         """Advance the network by ``duration`` ms (a whole number of steps)."""
         duration = check_float(duration, "duration", 0.0)
         n_steps = duration / self.dt
+        # bounded before anything is built or run (a tiny dt or a huge duration would otherwise run for ages)
+        check_bounded(math.ceil(n_steps), f"duration / dt = {duration} ms / {self.dt} ms", "max_steps")
         if abs(n_steps - round(n_steps)) > 1e-9 * max(1.0, n_steps):
-            raise ValueError(f"duration must be a whole number of time steps (dt = {self.dt} ms), got {duration}")
+            raise ValidationError(f"duration must be a whole number of time steps (dt = {self.dt} ms), got {duration}")
         self.build()
         self.engine.run(int(round(n_steps)))
         return self

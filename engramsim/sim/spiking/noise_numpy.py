@@ -28,6 +28,7 @@ import math
 
 import numpy as np
 
+from engramsim.errors import ValidationError, ValidationTypeError
 from engramsim.sim.kernels.splitmix import GOLDEN, mix, splitmix64
 
 __all__ = ["ZIG_F", "ZIG_K", "ZIG_R", "ZIG_W", "check_counter_args", "counter_normals", "noise_values",
@@ -110,9 +111,9 @@ def check_counter_args(key: int, first_step: int, n_steps: int, size: int) -> No
     for name, value, top in (("key", key, 2 ** 64), ("first_step", first_step, 2 ** 63),
                              ("n_steps", n_steps, 2 ** 63), ("size", size, 2 ** 63)):
         if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-            raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
+            raise ValidationTypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
         if not 0 <= int(value) < top:
-            raise ValueError(f"{name} must be >= 0 and < 2**{top.bit_length() - 1}, got {value}")
+            raise ValidationError(f"{name} must be >= 0 and < 2**{top.bit_length() - 1}, got {value}")
 
 
 def counter_normals(key: int, first_step: int, n_steps: int, size: int) -> np.ndarray:

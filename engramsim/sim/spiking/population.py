@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from engramsim.errors import ValidationError, ValidationTypeError
 from engramsim.sim.spiking.cells.base import CellType
 from engramsim.sim.spiking.currents import CurrentSource
 from engramsim.sim.validation import check_int, check_real_array
@@ -33,10 +34,10 @@ class Population:
                  initial_values: dict[str, Any] | None = None):
         self.size = check_int(size, "size", minimum=1)
         if not isinstance(celltype, CellType):
-            raise TypeError(f"celltype must be a CellType instance such as IF_curr_exp(), got {celltype!r}")
+            raise ValidationTypeError(f"celltype must be a CellType instance such as IF_curr_exp(), got {celltype!r}")
         celltype.check_size(self.size)
         if label is not None and not isinstance(label, str):
-            raise TypeError(f"label must be a str, got {type(label).__name__}")
+            raise ValidationTypeError(f"label must be a str, got {type(label).__name__}")
         self.celltype = celltype
         self.label = label
         self.initial_values: dict[str, np.ndarray] = {}
@@ -54,11 +55,11 @@ class Population:
         allowed = set(self.celltype.default_initial_values)
         for name, value in values.items():
             if name not in allowed:
-                raise ValueError(f"{type(self.celltype).__name__} has no state variable {name!r}; "
+                raise ValidationError(f"{type(self.celltype).__name__} has no state variable {name!r}; "
                                  f"its state variables are {sorted(allowed)}")
             arr = check_real_array(value, name, ndim=(0, 1))
             if arr.ndim == 1 and arr.shape != (self.size,):
-                raise ValueError(f"initial {name} must be a scalar or have shape ({self.size},), got {arr.shape}")
+                raise ValidationError(f"initial {name} must be a scalar or have shape ({self.size},), got {arr.shape}")
             self.initial_values[name] = np.broadcast_to(arr, (self.size,)).copy()
 
     def initial(self, name: str) -> np.ndarray:
@@ -70,10 +71,10 @@ class Population:
     def inject(self, source: CurrentSource) -> None:
         """Inject a current source (nA) into every cell of this population."""
         if not isinstance(source, CurrentSource):
-            raise TypeError(f"source must be a CurrentSource (DCSource, NoisyCurrentSource, "
+            raise ValidationTypeError(f"source must be a CurrentSource (DCSource, NoisyCurrentSource, "
                             f"ArrayCurrentSource), got {source!r}")
         if self.celltype.is_source:
-            raise TypeError(f"cannot inject a current into a spike source ({type(self.celltype).__name__})")
+            raise ValidationTypeError(f"cannot inject a current into a spike source ({type(self.celltype).__name__})")
         if self.network is not None and self.network.built:
             raise RuntimeError("inject() must be called before the network first runs")
         self.current_sources.append(source)

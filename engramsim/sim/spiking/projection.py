@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from engramsim.errors import ValidationError
+from engramsim.errors import ValidationError, ValidationTypeError
 from engramsim.sim.spiking.connectors import Connector
 from engramsim.sim.spiking.population import Population, join_default
 from engramsim.sim.validation import check_choice, check_real_array
@@ -39,7 +39,7 @@ class StaticSynapse:
         self.weight = weight if callable(weight) else _check_values(weight, "weight")
         self.delay = None if delay is None else _check_values(delay, "delay")
         if self.delay is not None and np.any(np.asarray(self.delay) <= 0):
-            raise ValueError(f"delay must be > 0 ms, got {_first_bad(self.delay, lambda d: d <= 0)}")
+            raise ValidationError(f"delay must be > 0 ms, got {_first_bad(self.delay, lambda d: d <= 0)}")
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(weight={self.weight!r}, delay={self.delay!r})"
@@ -61,11 +61,11 @@ def delay_steps(delay: Any, dt: float, n: int) -> np.ndarray:
     steps = np.rint(steps_f)
     off = np.abs(steps_f - steps) > 1e-9 * np.maximum(1.0, np.abs(steps_f))
     if np.any(off):
-        raise ValueError(f"delay must be a whole number of time steps (dt = {dt} ms), "
+        raise ValidationError(f"delay must be a whole number of time steps (dt = {dt} ms), "
                          f"got {_first_bad(steps_f[off] * dt, lambda d: d == d)} ms")
     bad = (steps < 1) | (steps > MAX_DELAY_STEPS)
     if np.any(bad):
-        raise ValueError(f"delay must be between {dt} and {MAX_DELAY_STEPS * dt} ms "
+        raise ValidationError(f"delay must be between {dt} and {MAX_DELAY_STEPS * dt} ms "
                          f"(1 to {MAX_DELAY_STEPS} steps of {dt} ms), got {float(steps[bad][0] * dt)} ms")
     steps = steps.astype(np.int64)
     return np.broadcast_to(steps, (n,)).copy() if steps.size == 1 else steps
@@ -116,23 +116,23 @@ class Projection:
                  label: str | None = None, storage: str = "auto"):
         for name, pop in (("pre", pre), ("post", post)):
             if not isinstance(pop, Population):
-                raise TypeError(f"{name} must be a Population, got {type(pop).__name__}")
+                raise ValidationTypeError(f"{name} must be a Population, got {type(pop).__name__}")
         if post.celltype.is_source:
-            raise TypeError(f"post must not be a spike source, got {post!r}")
+            raise ValidationTypeError(f"post must not be a spike source, got {post!r}")
         if not isinstance(connector, Connector):
-            raise TypeError(f"connector must be a Connector such as AllToAll(), got {connector!r}")
+            raise ValidationTypeError(f"connector must be a Connector such as AllToAll(), got {connector!r}")
         self.synapse_type = StaticSynapse() if synapse_type is None else synapse_type
         if not hasattr(self.synapse_type, "weight") or not hasattr(self.synapse_type, "delay"):
-            raise TypeError(f"synapse_type must be a StaticSynapse or a plastic synapse, got {synapse_type!r}")
+            raise ValidationTypeError(f"synapse_type must be a StaticSynapse or a plastic synapse, got {synapse_type!r}")
         self.plastic = bool(getattr(self.synapse_type, "plastic", False))
         if self.plastic and not callable(getattr(self.synapse_type, "pair_stdp_parameters", None)):
-            raise TypeError(f"synapse_type: the engine simulates plastic synapses of the pair-STDP kind "
+            raise ValidationTypeError(f"synapse_type: the engine simulates plastic synapses of the pair-STDP kind "
                             f"(engramsim.learning_rules.stdp.STDPMechanism), got {synapse_type!r}")
         self.pre, self.post, self.connector = pre, post, connector
         self.receptor_type = check_choice(receptor_type, "receptor_type", RECEPTOR_TYPES)
         self.storage = check_choice(storage, "storage", STORAGE)
         if self.plastic and self.storage == "dense":
-            raise ValueError("storage='dense' is not available for a plastic projection (its synapses are held "
+            raise ValidationError("storage='dense' is not available for a plastic projection (its synapses are held "
                              "as a list with row and column indices); use storage='auto' or 'csr'")
         self.label = label
         self.network: Any = None
@@ -158,7 +158,7 @@ class Projection:
         weight = np.asarray(weight, dtype=np.float64)
         if self.receptor_type == "inhibitory" and weight.size and np.any(weight < 0):
             if np.any(weight > 0):
-                raise ValueError(f"weight: an inhibitory projection takes weights of one sign (all >= 0, "
+                raise ValidationError(f"weight: an inhibitory projection takes weights of one sign (all >= 0, "
                                  f"sPyNNaker's convention, or all <= 0, PyNN/NEST's), got both signs ({self!r})")
             self.weight_sign = -1.0
             weight = -weight
@@ -171,13 +171,13 @@ class Projection:
     def _check_plastic(self, dt: float) -> None:
         """A plastic projection needs one delay and initial weights inside the rule's bounds."""
         if self.delays.size and np.any(self.delays != self.delays[0]):
-            raise ValueError(f"delay: a plastic projection needs one delay for all its synapses, got delays "
+            raise ValidationError(f"delay: a plastic projection needs one delay for all its synapses, got delays "
                              f"from {self.delays.min() * dt} to {self.delays.max() * dt} ms ({self!r})")
         par = self.synapse_type.pair_stdp_parameters()
         w_min, w_max = par["w_min"], par["w_max"]
         bad = (self.weights < w_min) | (self.weights > w_max)
         if np.any(bad):
-            raise ValueError(f"weight: the initial weights of a plastic projection must lie in [w_min, w_max] = "
+            raise ValidationError(f"weight: the initial weights of a plastic projection must lie in [w_min, w_max] = "
                              f"[{w_min}, {w_max}], got {float(self.weights[bad][0])} ({self!r})")
 
     def __getstate__(self) -> dict[str, Any]:
@@ -222,7 +222,7 @@ class Projection:
         """
         check_choice(format, "format", ("array", "list"))
         if not isinstance(include_pending, (bool, np.bool_)):
-            raise TypeError(f"include_pending must be True or False, got {include_pending!r}")
+            raise ValidationTypeError(f"include_pending must be True or False, got {include_pending!r}")
         if self.weights is None:
             raise RuntimeError("the projection is not built yet; run the network first")
         w = (self.network.current_weights(self, include_pending=bool(include_pending))
@@ -304,7 +304,7 @@ def _per_connection(value: Any, n: int, name: str) -> np.ndarray:
     if arr.ndim == 0:
         return np.full(n, float(arr))
     if arr.shape != (n,):
-        raise ValueError(f"{name} must be a scalar or hold one value per connection ({n}), "
+        raise ValidationError(f"{name} must be a scalar or hold one value per connection ({n}), "
                          f"got an array of shape {arr.shape}")
     return arr.copy()
 

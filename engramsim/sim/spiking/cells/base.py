@@ -48,6 +48,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from engramsim.errors import ValidationError, ValidationTypeError
 from engramsim.sim.backends import KernelSpec
 from engramsim.sim.validation import check_choice, check_real_array
 
@@ -113,17 +114,19 @@ class StepKernel:
 
 def check_parameter(value: Any, name: str) -> Any:
     """A parameter value: a finite real scalar (returned as float) or a finite 1-D array (a fresh copy)."""
-    from engramsim.errors import ValidationError, ValidationTypeError
-
     if isinstance(value, (bool, np.bool_)):
         raise ValidationTypeError(f"{name} must be a real number or an array of them, got {value!r}")
     if np.ndim(value) == 0:
         if not isinstance(value, (int, float, np.integer, np.floating)):
             raise ValidationTypeError(f"{name} must be a real number or an array of them, "
                                       f"got {type(value).__name__} {value!r}")
-        if not math.isfinite(float(value)):
-            raise ValidationError(f"{name} must be finite, got {value!r}")
-        return float(value)
+        try:
+            as_float = float(value)
+        except OverflowError:
+            as_float = math.inf
+        if not math.isfinite(as_float):
+            raise ValidationError(f"{name} must be a finite number within float64, got {value!r}")
+        return as_float
     return check_real_array(value, name, ndim=1)
 
 
@@ -171,16 +174,16 @@ class CellType:
             self.scheme = check_choice(self.schemes[0] if scheme is None else scheme, "scheme", self.schemes)
         unknown = sorted(set(parameters) - set(self.parameters_spec))
         if unknown:
-            raise ValueError(f"{name} has no parameter(s) {unknown}; its parameters are {sorted(self.parameters_spec)}")
+            raise ValidationError(f"{name} has no parameter(s) {unknown}; its parameters are {sorted(self.parameters_spec)}")
         self.parameters: dict[str, Any] = dict(self.default_parameters)
         for key, value in parameters.items():
             self.parameters[key] = check_parameter(value, f"{name}.{key}")
         for key, spec in self.parameters_spec.items():
             value = np.asarray(self.parameters[key])
             if spec.bound == "positive" and np.any(value <= 0):
-                raise ValueError(f"{name}.{key} must be > 0, got {_show(value)}")
+                raise ValidationError(f"{name}.{key} must be > 0, got {_show(value)}")
             if spec.bound == "non_negative" and np.any(value < 0):
-                raise ValueError(f"{name}.{key} must be >= 0, got {_show(value)}")
+                raise ValidationError(f"{name}.{key} must be >= 0, got {_show(value)}")
 
     @property
     def pynn_name(self) -> str:
@@ -198,7 +201,7 @@ class CellType:
         if value.ndim == 0:
             return np.full(size, float(value))
         if value.shape != (size,):
-            raise ValueError(
+            raise ValidationError(
                 f"{type(self).__name__}.{name} must be a scalar or have shape ({size},) "
                 f"(the population size), got an array of shape {value.shape}"
             )

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from engramsim.errors import ValidationError
 from engramsim.sim.spiking.cells.base import CellType, Parameter, StateVariable, StepKernel
 
 __all__ = ["Izhikevich2007", "integrate", "reset", "step_loops", "step_numpy", "compile_step"]
@@ -112,7 +113,7 @@ class Izhikevich2007(CellType):
         q = lambda name: self.per_neuron(name, size)  # noqa: E731
         tr, td = q("tau_syn_rise"), q("tau_syn_decay")
         if np.any(tr == td):
-            raise ValueError("Izhikevich2007.tau_syn_rise and tau_syn_decay must differ")
+            raise ValidationError("Izhikevich2007.tau_syn_rise and tau_syn_decay must differ")
         return np.ascontiguousarray(np.stack([q("cm"), q("k"), q("v_r"), q("v_t"), q("a"), q("b"), q("d"),
                                               q("v_reset"), q("v_peak"), q("i_offset"), np.exp(-dt / tr),
                                               np.exp(-dt / td), 1.0 / (tr * td)]))

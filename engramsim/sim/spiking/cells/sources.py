@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from engramsim.errors import ValidationError
 from engramsim.sim.random import check_seed, stream
 from engramsim.sim.spiking.cells.base import CellType, Parameter
 from engramsim.sim.validation import check_real_array
@@ -33,6 +34,10 @@ class SpikeSourceArray(CellType):
     def __init__(self, spike_times: Any = ()):
         super().__init__()
         self.spike_times = spike_times
+        # checked now (finite, >= 0, numbers); the count per neuron is checked against the population's size
+        st = spike_times
+        ragged = isinstance(st, (list, tuple)) and len(st) > 0 and all(np.ndim(x) == 1 for x in st)
+        self.times_per_neuron(len(st) if ragged else 1)
 
     def times_per_neuron(self, size: int) -> list[np.ndarray]:
         """The spike times of each of ``size`` neurons, checked (fresh arrays)."""
@@ -40,14 +45,14 @@ class SpikeSourceArray(CellType):
         ragged = isinstance(st, (list, tuple)) and len(st) > 0 and all(np.ndim(x) == 1 for x in st)
         if ragged:
             if len(st) != size:
-                raise ValueError(f"SpikeSourceArray.spike_times must hold one sequence per neuron "
+                raise ValidationError(f"SpikeSourceArray.spike_times must hold one sequence per neuron "
                                  f"({size}), got {len(st)} sequences")
             seqs = [check_real_array(x, f"spike_times[{i}]", ndim=1, allow_empty=True) for i, x in enumerate(st)]
         else:
             seqs = [check_real_array(st, "spike_times", ndim=1, allow_empty=True)] * size
         for i, seq in enumerate(seqs):
             if np.any(seq < 0):
-                raise ValueError(f"SpikeSourceArray.spike_times must be >= 0 ms, got {float(seq.min())} "
+                raise ValidationError(f"SpikeSourceArray.spike_times must be >= 0 ms, got {float(seq.min())} "
                                  f"(neuron {i})")
         return [s.copy() for s in seqs]
 
