@@ -26,7 +26,8 @@ def test_hebb_counts_are_exact_integers_on_both_paths(scale):
     rng = np.random.default_rng(scale % 97)
     xi = rng.integers(-scale, scale + 1, size=(3, 9)) | 1  # odd values up to 2**30: products need 60 bits
     xi[0, 0] = scale  # the largest magnitude is reached
-    xi[1, :3] = 0  # and zeros (diluted patterns)
+    xi[:, 1] = scale - 1  # an odd diagonal sum 3 (scale - 1)^2: not a float64 integer once above 2**53
+    xi[1, 2:4] = 0  # and zeros (diluted patterns)
     counts = hebb_counts(xi)
     assert counts.dtype == np.int64
     assert counts.tolist() == python_counts(xi)
@@ -34,11 +35,23 @@ def test_hebb_counts_are_exact_integers_on_both_paths(scale):
         assert 3 * scale**2 >= 2**53
 
 
+def test_hebb_counts_exact_with_more_patterns_than_units():
+    # P = 9 > N = 3: the path is chosen by P max^2 (9 * 2**50 > 2**53), not by N max^2
+    xi = np.full((9, 3), 2**25 - 1, dtype=np.int64)
+    xi[::2, 1] = -(2**25 - 1)
+    counts = hebb_counts(xi)
+    assert counts.tolist() == python_counts(xi)
+    assert counts[0, 0] == 9 * (2**25 - 1) ** 2 and counts[0, 0] % 2 == 1 and counts[0, 0] > 2**53
+
+
 def test_hebb_counts_range_limits():
-    big = np.array([[2**31, 0], [0, 1]])  # P max^2 = 2**63: a coupling could leave int64
-    with pytest.raises(ValueError, match="leave the int64 range"):
+    big = np.array([[2**31, 0, 1], [0, 1, 1]])  # P max^2 = 2**63: a coupling could leave int64
+    message = r"up to 2147483648 in magnitude: with P = 2 patterns .* = 9223372036854775808 and leave the int64"
+    with pytest.raises(ValueError, match=message):
         hebb_counts(big)
-    just = np.array([[2**31 - 1, 1]])  # P max^2 < 2**63: allowed and exact
+    with pytest.raises(ValueError, match="leave the int64 range"):
+        hebb_counts(np.array([[2**32, 1, 1]]))  # P max^2 = 2**64
+    just = np.array([[2**31 - 1, 1, 1], [1, 2**31 - 1, 1]])  # 2**62 < P max^2 < 2**63: allowed and exact
     assert hebb_counts(just).tolist() == python_counts(just)
     with pytest.raises(ValueError, match="must hold integers"):
         hebb_counts(np.array([[1.0, 0.5]]))
@@ -56,6 +69,11 @@ def test_hebb_is_the_scaled_outer_product(zero_diagonal):
     np.testing.assert_array_equal(w, expected)
     with pytest.raises(ValueError, match="too large in magnitude"):
         hebb(np.array([[1e154, 1.0]]))
+    # P max^2 = 7.2e307 stays below max/2 = 9.0e307: allowed (and N max^2 would not be)
+    edge = hebb(np.array([[8.5e153, 1.0]]), zero_diagonal=False)
+    assert edge[0, 0] == pytest.approx(8.5e153**2 / 2, rel=1e-15)
+    with pytest.raises(TypeError):
+        hebb(xi, False)  # zero_diagonal is keyword-only
 
 
 def storkey_reference(patterns, w):
@@ -112,8 +130,9 @@ def exact_projector(patterns):
                       for j in range(n)] for i in range(n)])
 
 
-@pytest.mark.parametrize("scale", [1.0, 1e-200, 1e200])
+@pytest.mark.parametrize("scale", [1.0, 1e-200, 1e200, 1e-310])
 def test_projector_equals_the_exact_rational_projector_at_any_scale(scale):
+    # 1e-310 is subnormal: pinv of the unscaled patterns would overflow (1 / 1e-310 > max float64)
     xi = random_patterns(3, 8, seed=9)
     c = pseudo_inverse(xi.astype(float) * scale)
     np.testing.assert_allclose(c, exact_projector(xi), atol=1e-12)
