@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from engramsim.experiments.plotting import figure, first_of_other_dims, seed_mean
+from engramsim.experiments.plotting import first_of_other_dims, seed_mean, style
 from engramsim.experiments.registry import Experiment, as_list, register
 from engramsim.experiments.sweep import Metric
 from engramsim.networks.izhikevich import EXCITATORY_FRACTION, izhikevich_2003
@@ -103,26 +103,43 @@ def finalize(ds: xr.Dataset, params: dict[str, Any]) -> xr.Dataset:
 
 
 def plot(ds: xr.Dataset):
-    """Raster of the first point and the population-rate spectrum of every point."""
-    fig, (ax_r, ax_s) = figure(2)
+    """Raster and population rate of the first point (shared time axis), and every point's rate spectrum."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(10.0, 5.2), layout="constrained")
+    grid = fig.add_gridspec(2, 2, height_ratios=(2.6, 1.0), width_ratios=(1.25, 1.0))
+    ax_r = fig.add_subplot(grid[0, 0])
+    ax_p = fig.add_subplot(grid[1, 0], sharex=ax_r)
+    ax_s = fig.add_subplot(grid[:, 1])
     t, note = first_of_other_dims(ds["spike_time"], ("spike",))
     i, _ = first_of_other_dims(ds["spike_neuron"], ("spike",))
     n = int(i["n_neurons"]) if "n_neurons" in i.coords else int(json.loads(ds.attrs["parameters"])["n_neurons"])
     exc = i.values < round(EXCITATORY_FRACTION * n)
     ax_r.plot(t.values[exc], i.values[exc], ",", color="k")
     ax_r.plot(t.values[~exc], i.values[~exc], ",", color="tab:red")
-    ax_r.set(xlabel="time (ms)", ylabel="cell (excitatory below, inhibitory red)", title=f"raster ({note})")
+    ax_r.set(ylabel="cell index", title=f"raster ({note}): excitatory black, inhibitory red", ylim=(0, n))
+    ax_r.tick_params(labelbottom=False)
+    rate, _ = first_of_other_dims(ds["population_rate"], ("time",))
+    ax_p.plot(ds["time"], rate, color="k", lw=0.6)
+    r_e, _ = first_of_other_dims(ds["rate_exc"], ())
+    r_i, _ = first_of_other_dims(ds["rate_inh"], ())
+    ax_p.set(xlabel="time (ms)", ylabel="population rate (Hz)", xlim=(0, float(ds["time"][-1]) + 1.0))
+    ax_p.set_title(f"1 ms bins; mean rate E {float(r_e):.1f} Hz, I {float(r_i):.1f} Hz", fontsize=9)
     spectrum = seed_mean(ds["spectrum"])
     others = [d for d in spectrum.dims if d != "frequency"]
     stacked = spectrum.stack(point=others) if others else spectrum.expand_dims(point=[0])
     for k in range(stacked.sizes["point"]):
         label = ", ".join(f"{d}={stacked['point'].values[k][j]}" for j, d in enumerate(others)) if others else None
-        ax_s.semilogy(ds["frequency"], stacked.isel(point=k), label=label)
+        ax_s.semilogy(ds["frequency"], stacked.isel(point=k), label=label, **style(k))
+    peak, _ = first_of_other_dims(seed_mean(ds["peak_frequency"]), ())
+    ax_s.axvline(float(peak), color="k", lw=0.8, ls=":", label=f"largest peak above {MIN_PEAK_HZ:g} Hz: "
+                                                                f"{float(peak):.1f} Hz")
     ax_s.axvspan(8, 13, color="tab:blue", alpha=0.1, label="alpha 8-13 Hz")
     ax_s.axvspan(30, 80, color="tab:green", alpha=0.1, label="gamma 30-80 Hz")
-    ax_s.set(xlabel="frequency (Hz)", ylabel="PSD of population rate (Hz^2/Hz)", xlim=(0, 120),
-             title="population-rate spectrum")
-    ax_s.legend(fontsize=7)
+    ax_s.set(xlabel="frequency (Hz)", ylabel="PSD of the population rate (Hz^2/Hz)", xlim=(0, 120),
+             title="population-rate spectrum\n")
+    ax_s.set_title(f"Welch, {SEGMENT_MS} ms Hann segments", fontsize=8, loc="right")
+    ax_s.legend(fontsize=7, loc="lower left")
     return fig
 
 

@@ -32,9 +32,21 @@ def test_dataset_shape_units_and_values(ds):
     assert not np.array_equal(ds["spectrum"].isel(seed=0).values, ds["spectrum"].isel(seed=1).values)
 
 
-def test_plot(ds):
+def test_plot_draws_raster_population_rate_and_spectrum(ds):
     fig = get_experiment("izhikevich-2003").plot(ds)
-    assert len(fig.axes) == 2
+    ax_raster, ax_rate, ax_spectrum = fig.axes
+    assert ax_rate.get_ylabel() == "population rate (Hz)" and ax_rate.get_xlabel() == "time (ms)"
+    assert ax_rate.get_shared_x_axes().joined(ax_rate, ax_raster)
+    assert "PSD" in ax_spectrum.get_ylabel() and ax_spectrum.get_yscale() == "log"
+    # the rate panel is the first point's spike count per 1 ms bin over its 200 cells, in Hz
+    times = ds["spike_time"].isel(n_neurons=0, seed=0).values
+    counts, _ = np.histogram(times[np.isfinite(times)], bins=np.arange(-0.5, 300.5, 1.0))
+    (line,) = ax_rate.get_lines()
+    np.testing.assert_array_equal(np.asarray(line.get_xdata(), float), np.arange(300.0))
+    np.testing.assert_allclose(np.asarray(line.get_ydata(), float), counts / 200 * 1000.0)
+    # one spectrum per n_neurons, in distinct colour and line style
+    curves = [(str(c.get_color()), str(c.get_linestyle())) for c in ax_spectrum.get_lines()[:2]]
+    assert len(set(curves)) == 2
 
 
 def test_check_rejects_bad_parameters():
