@@ -214,6 +214,11 @@ def simulate(n_cues: int, n_content: int, in_spike_times: list, duration: float,
     """
     circuit = build_circuit(n_cues, n_content, in_spike_times, backend)
     circuit.network.run(duration)
+    return circuit_state(circuit)
+
+
+def circuit_state(circuit: Circuit) -> tuple[dict[str, tuple[np.ndarray, np.ndarray]], dict[str, np.ndarray]]:
+    """Every population's spikes so far and the plastic weights now (see :func:`simulate`)."""
     spikes = {name: (mon.times.astype(np.float64), mon.neurons.astype(np.int64))
               for name, mon in circuit.monitors.items()}
     weights = {f"{pre}->{post}": circuit.projections[(pre, post, "excitatory")].get("weight", format="array")

@@ -9,11 +9,13 @@
     seq = mem.run_sequence([...])              # many operations in one simulation
     mem.save("cam.npz"); CA3Memory.load("cam.npz")
 
-The memory's state is its input history: the circuit is deterministic, so
-every call simulates the circuit from rest through the whole history (the
-spiking core fixes a spike source's times when the network is built).  A
-verb therefore costs a simulation of everything so far; run a batch of
-operations with :meth:`CA3Memory.run_sequence` (one simulation).
+The memory's state is its input history and its live circuit: the circuit is
+built at the first operation and then continued (its input population is
+given its new spike times between runs), so a verb costs the simulation of
+its own few milliseconds.  A batch of operations runs in one simulation
+(:meth:`CA3Memory.run_sequence`).  Loading a saved memory re-simulates its
+history once, from rest (the circuit is deterministic), and checks the
+weights against the saved ones.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from engramsim.errors import ValidationError, ValidationTypeError
-from engramsim.networks.ca3.circuit import DT, CA3Result, simulate
+from engramsim.networks.ca3.circuit import DT, CA3Result, build_circuit, circuit_state
 from engramsim.networks.ca3.operations import (
     LEARN,
     RECALL_BY_CONTENT,
@@ -86,6 +88,7 @@ class CA3Memory:
         self._operations: list[dict[str, Any]] = []
         self.ideal = IdealCAM(n_cues, n_content)
         self._weights: dict[str, np.ndarray] | None = None
+        self._circuit = None  # the live network, built at the first operation
 
     # --- the raw interface ------------------------------------------------------------------
     def run(self, in_spike_times: Any, duration: float) -> CA3Result:
@@ -139,13 +142,30 @@ class CA3Memory:
         for i, seq in enumerate(relative):
             self._in[i].extend(t0 + x for x in seq)
         t1 = t0 + duration
-        spikes, self._weights = simulate(self.n_cues, self.n_content, self._in, t1, self.backend)
+        spikes, self._weights = self._continue(duration)
         window = {}
         for name, (times, neurons) in spikes.items():
             keep = times >= t0
             window[name] = (times[keep], neurons[keep])
         self.t = t1
         return CA3Result(self.n_cues, self.n_content, t0, t1, window)
+
+    def _continue(self, duration: float) -> tuple[dict[str, tuple[np.ndarray, np.ndarray]], dict[str, np.ndarray]]:
+        """Advance the live circuit by ``duration`` ms with IN firing at its whole history (times ahead only fire).
+
+        The circuit is built once, at the first operation, and then continued
+        (``Population.set(spike_times=...)`` between runs), so an operation
+        costs its own steps, not the memory's whole history; the spikes are
+        the same as a single run over the whole history (the engine is
+        deterministic and continues bit for bit).
+        """
+        if self._circuit is None:  # first run (or a memory made otherwise): the whole history from rest
+            self._circuit = build_circuit(self.n_cues, self.n_content, self._in, self.backend)
+            self._circuit.network.run(self.t + duration)
+        else:
+            self._circuit.populations["IN"].set(spike_times=[list(t) for t in self._in])
+            self._circuit.network.run(duration)
+        return circuit_state(self._circuit)
 
     # --- operations ---------------------------------------------------------------------------
     def learn(self, cue: Any, content: Any) -> Outcome:
@@ -255,7 +275,7 @@ class CA3Memory:
         mem._operations = list(meta["operations"])
         mem.ideal.store = {int(k): frozenset(v) for k, v in meta["ideal"].items()}
         if meta["t"] > 0:
-            mem._weights = simulate(mem.n_cues, mem.n_content, mem._in, meta["t"], backend)[1]
+            mem._weights = mem._continue(float(meta["t"]))[1]  # the whole history, from rest, in a live circuit
             mem.t = float(meta["t"])
             for name, w in saved.items():
                 if not np.array_equal(mem._weights[name], w):

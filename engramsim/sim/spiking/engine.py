@@ -220,6 +220,18 @@ class Engine:
         self.emitters = [(p.first_index, p.celltype.emitter(p, self.dt, self.network.seed))
                          for p in pops if p.celltype.is_source]
 
+    def update_population(self, pop: Any) -> None:
+        """Take a population's new cell parameters (``Population.set`` after a run) from the current step on."""
+        ct = pop.celltype
+        if ct.is_source:
+            self.emitters = [(g0, ct.emitter(pop, self.dt, self.network.seed) if g0 == pop.first_index else e)
+                             for g0, e in self.emitters]
+            return
+        for g0, n, _, _, p_off, n_par, *_ in self.cells.meta.tolist():
+            if g0 == pop.first_index:
+                self.cells.par[p_off:p_off + n_par * n] = self.backend.asarray(ct.kernel_parameters(n, self.dt).ravel())
+                return
+
     def _layout_noise(self, pops) -> None:
         """Noise sources for the kernels (see :class:`~engramsim.sim.spiking.layout.Noise`), in model units."""
         meta, keys, means, stds = [], [], [], []

@@ -68,6 +68,20 @@ class Population:
             return self.initial_values[name].copy()
         return self.celltype.initial_value(name, self.size)
 
+    def set(self, **parameters: Any) -> None:
+        """Change cell parameters, as PyNN's ``Population.set`` (e.g. ``spike_times`` of a spike source).
+
+        Before the first run this changes the cell type; after it, the new
+        values take effect from the network's current time on: a spike
+        source fires at its new times that are still ahead, a cell steps with
+        its new parameters.  State variables are set with :meth:`initialize`.
+        """
+        new = self.celltype.updated(**parameters)
+        new.check_size(self.size)
+        self.celltype = new
+        if self.network is not None and self.network.built:
+            self.network.engine.update_population(self)
+
     def inject(self, source: CurrentSource) -> None:
         """Inject a current source (nA) into every cell of this population."""
         if not isinstance(source, CurrentSource):

@@ -185,6 +185,24 @@ class CellType:
             if spec.bound == "non_negative" and np.any(value < 0):
                 raise ValidationError(f"{name}.{key} must be >= 0, got {_show(value)}")
 
+    def updated(self, **changes: Any) -> "CellType":
+        """A copy with some parameters changed (validated like the constructor's)."""
+        import copy
+
+        new = copy.copy(self)
+        unknown = sorted(set(changes) - set(self.parameters_spec))
+        if unknown:
+            raise ValidationError(f"{type(self).__name__} has no parameter(s) {unknown}; its parameters are "
+                                  f"{sorted(self.parameters_spec)}")
+        new.parameters = dict(self.parameters)
+        for key, value in changes.items():
+            new.parameters[key] = check_parameter(value, f"{type(self).__name__}.{key}")
+            spec, arr = self.parameters_spec[key], np.asarray(new.parameters[key])
+            if (spec.bound == "positive" and np.any(arr <= 0)) or (spec.bound == "non_negative" and np.any(arr < 0)):
+                raise ValidationError(f"{type(self).__name__}.{key} must be {'> 0' if spec.bound == 'positive' else '>= 0'}, "
+                                      f"got {_show(arr)}")
+        return new
+
     @property
     def pynn_name(self) -> str:
         """PyNN's name of this cell type (the class name)."""

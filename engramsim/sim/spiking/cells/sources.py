@@ -56,6 +56,13 @@ class SpikeSourceArray(CellType):
                                  f"(neuron {i})")
         return [s.copy() for s in seqs]
 
+    def updated(self, **changes: Any) -> "SpikeSourceArray":
+        """A copy with new ``spike_times`` (the only parameter)."""
+        unknown = sorted(set(changes) - {"spike_times"})
+        if unknown:
+            raise ValidationError(f"SpikeSourceArray has no parameter(s) {unknown}; its parameter is spike_times")
+        return SpikeSourceArray(changes.get("spike_times", self.spike_times))
+
     def emitter(self, population: Any, dt: float, network_seed: Any) -> "_ArrayEmitter":
         steps = [np.unique(np.rint(t / dt).astype(np.int64)) for t in self.times_per_neuron(population.size)]
         return _ArrayEmitter(steps)
