@@ -300,6 +300,6 @@ def lif_drive_run(pre_spikes: Any, weights: Any, parameters: dict[str, Any], dt:
                    backend=backend)
 
 
-__all__ = ["LIFConstants", "add_spike_to_trace", "decay_trace", "exp_lut", "from_s1615", "lif_constants", "lif_drive_run", "lif_run",
-           "lif_step_fixed", "lif_step_fixed_numba", "mul_s1615", "mul_u032", "ring_buffer_units", "to_s1615",
-           "to_u032"]
+__all__ = ["LIFConstants", "add_spike_to_trace", "decay_trace", "exp_lut", "from_s1615", "lif_constants",
+           "lif_drive_run", "lif_run", "lif_step_fixed", "lif_step_fixed_numba", "mul_s1615", "mul_u032",
+           "ring_buffer_units", "to_s1615", "to_u032"]

@@ -43,7 +43,6 @@ from engramsim.sim.spiking import (
     AllToAll,
     ArrayCurrentSource,
     DCSource,
-    Dense,
     Network,
     NoisyCurrentSource,
     OneToOne,
