@@ -68,7 +68,8 @@ def _check_matrix(a: Any, name: str) -> Any:
     try:
         arr = np.asarray(a)
     except Exception as exc:  # ragged lists
-        raise ValidationTypeError(f"{name} must be a 2-D array of real numbers, got {type(a).__name__}: {exc}") from None
+        raise ValidationTypeError(
+            f"{name} must be a 2-D array of real numbers, got {type(a).__name__}: {exc}") from None
     if arr.dtype == bool or arr.dtype.kind not in "iuf":
         raise ValidationTypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
     if arr.ndim != 2:

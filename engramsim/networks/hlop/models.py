@@ -120,7 +120,7 @@ class SpikingMLP(nn.Module):
             for n in self.sizes[1:-1])
 
     def forward(self, x: torch.Tensor, record: bool = False):
-        """Readout current summed over time ``(batch, n_out)``; with ``record``, also each layer's input firing rates."""
+        """Readout current summed over time ``(batch, n_out)``; with ``record``, also each layer's input rates."""
         x = _check_input(x, self.sizes[0])
         n_hidden = len(self.lifs)
         mems = [torch.zeros(x.shape[0], n, dtype=x.dtype) for n in self.sizes[1:-1]]

@@ -139,7 +139,8 @@ class HLOP(_Projector):
     def observe(self, inputs: Sequence[torch.Tensor]) -> None:
         """Oja updates of each layer's lateral neurons on a batch of presynaptic activities (B x n each)."""
         if len(inputs) != len(self.lateral):
-            raise ValidationError(f"inputs must hold one batch per plastic layer ({len(self.lateral)}), got {len(inputs)}")
+            raise ValidationError(f"inputs must hold one batch per plastic layer ({len(self.lateral)}), "
+                                  f"got {len(inputs)}")
         t0 = time.perf_counter()
         for lat, x in zip(self.lateral, inputs):
             lat.update(x.detach())
