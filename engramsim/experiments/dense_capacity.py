@@ -48,7 +48,7 @@ import xarray as xr
 from scipy.special import factorial2, ndtr
 
 from engramsim.experiments import theory
-from engramsim.experiments.plotting import figure, seed_mean
+from engramsim.experiments.plotting import figure_grid, seed_mean, seed_spread, style
 from engramsim.experiments.registry import Experiment, as_list, register
 from engramsim.experiments.sweep import Metric
 from engramsim.networks.dense import DenseAssociativeMemory
@@ -240,37 +240,66 @@ def finalize(ds: xr.Dataset, params: dict[str, Any]) -> xr.Dataset:
 
 
 def plot(ds: xr.Dataset):
-    """Bit error against load, and the largest error-free K against N, each with theory."""
-    fig, (ax_err, ax_cap) = figure(2)
-    markers = ["o", "s", "^", "D", "v"]
-    for o_i, n in enumerate(ds["n"].values):
-        color = f"C{o_i}"
-        sub = ds.sel(n=n)
-        for s_i, size in enumerate(sub["n_neurons"].values):
-            cur = sub.sel(n_neurons=size)
-            measured = seed_mean(cur["bit_error"]).where(lambda v: v > 0)
-            ax_err.plot(cur["load"], measured, markers[s_i % 5], color=color, ms=3.5, mfc="none",
-                        label=f"n={n}, N={size}")
-            ax_err.plot(cur["load"], cur["theory_bit_error"], "-", color=color, lw=0.8, alpha=0.7)
-        sizes = sub["n_neurons"].values
-        low, high = sub["max_error_free_patterns"].values, sub["first_failing_patterns"].values
-        ax_cap.plot(sizes, low, "o", color=color, label=f"n={n}: measured largest error-free K")
-        ax_cap.vlines(sizes, low, high, color=color, lw=0.8, alpha=0.6)
-        ax_cap.plot(sizes, sub["theory_max_patterns"], "-", color=color, lw=1,
-                    label=f"n={n}: N^(n-1)/(2(2n-3)!! ln N)")
-        ax_cap.plot(sizes, sub["theory_error_free_patterns"], "--", color=color, lw=1,
-                    label=f"n={n}: K N P_err = ln 2")
-    ax_err.plot(ds["load"], ds["theory_bit_error_large_n"], "k--", lw=1, label="Phi(-1/sqrt(load)), N -> inf")
+    """One-step error against load, one panel per order n, and the largest error-free K against N.
+
+    In the error panels every N has its own colour and line style (dots:
+    seed mean, bars +- one standard deviation over seeds, lines: the exact
+    finite-N law); the dashed black line is the large-N law, the same for
+    every n in this unit of load.
+    """
+    orders = ds["n"].values
+    fig, axes = figure_grid(len(orders) + 1)
+    sizes = ds["n_neurons"].values
     positive = seed_mean(ds["bit_error"]).values
     positive = positive[positive > 0]
     floor = positive.min() / 3 if positive.size else 1e-6
-    ax_err.set_ylim(floor, 1.0)
-    ax_err.set(xlabel="load K (2n-3)!! / N^(n-1)", ylabel="one-step bit-error rate", xscale="log", yscale="log",
-               title="One-step error (lines: finite-N theory)")
-    ax_err.legend(fontsize=5.5, ncol=2)
-    ax_cap.set(xlabel="N", ylabel="patterns K", xscale="log", yscale="log",
-               title="Error-free capacity (bars: up to first failing K)")
-    ax_cap.legend(fontsize=6)
+    seeds = ds.sizes.get("seed", 1)
+    for o_i, n in enumerate(orders):
+        ax = axes[o_i]
+        sub = ds.sel(n=n)
+        for s_i, size in enumerate(sizes):
+            cur = sub.sel(n_neurons=size)
+            kw = style(s_i)
+            mean, lo, hi = seed_spread(cur["bit_error"])
+            shown = mean > 0
+            ax.errorbar(cur["load"][shown], mean[shown], yerr=[(mean - lo.clip(0))[shown], (hi - mean)[shown]],
+                        fmt="o", ms=3, color=kw["color"], capsize=1.5, elinewidth=0.8)
+            ax.plot(cur["load"], cur["theory_bit_error"], lw=1, label=f"N = {size}" if o_i == 0 else None, **kw)
+        ax.plot(ds["load"], ds["theory_bit_error_large_n"], "k--", lw=1,
+                label="Phi(-1/sqrt(load)), N -> inf" if o_i == 0 else None)
+        ax.set(xlabel="load K (2n-3)!! / N^(n-1)", ylabel="one-step bit-error rate", xscale="log", yscale="log",
+               ylim=(floor, 1.0), title=f"n = {n}")
+    ax_cap = axes[-1]
+    for o_i, n in enumerate(orders):
+        sub = ds.sel(n=n)
+        color = style(len(sizes) + o_i)["color"]  # colours not used for N in the error panels
+        low, high = sub["max_error_free_patterns"].values, sub["first_failing_patterns"].values
+        ax_cap.plot(sizes, low, "o", color=color)
+        ax_cap.vlines(sizes, low, high, color=color, lw=0.8, alpha=0.6)
+        ax_cap.plot(sizes, sub["theory_max_patterns"], "-", color=color, lw=1)
+        ax_cap.plot(sizes, sub["theory_error_free_patterns"], "--", color=color, lw=1)
+        ax_cap.annotate(f"n = {n}", (sizes[-1], float(sub["theory_max_patterns"][-1])), fontsize=8,
+                        xytext=(3, 0), textcoords="offset points", va="center", color=color)
+    from matplotlib.ticker import FixedLocator, NullLocator, ScalarFormatter
+
+    top = float(np.nanmax([ds["theory_max_patterns"].max(), ds["first_failing_patterns"].max()]))
+    bottom = float(np.nanmin([ds["theory_error_free_patterns"].min(), ds["max_error_free_patterns"].min()]))
+    ax_cap.set(xlabel="N", ylabel="patterns K", xscale="log", yscale="log", ylim=(bottom / 2, top * 40),
+               title="error-free capacity", xlim=(sizes[0] / 1.15, sizes[-1] * 1.6))
+    ax_cap.xaxis.set_major_locator(FixedLocator([float(v) for v in sizes]))
+    ax_cap.xaxis.set_major_formatter(ScalarFormatter())
+    ax_cap.xaxis.set_minor_locator(NullLocator())
+    from matplotlib.lines import Line2D
+
+    cap_handles = [Line2D([], [], color="gray", marker="o", ls="none",
+                          label="measured (bar: to the first failing K)"),
+                   Line2D([], [], color="gray", ls="-", label="N^(n-1) / (2 (2n-3)!! ln N)"),
+                   Line2D([], [], color="gray", ls="--", label="finite N: K N P_err = ln 2")]
+    ax_cap.legend(handles=cap_handles, fontsize=6.5, loc="upper left")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside upper center", ncol=len(labels), fontsize=8, frameon=False,
+               title=f"error panels: lines exact finite-N theory; dots mean over {seeds} seeds, bars +- 1 SD; "
+                     "zero rates are off the log axis", title_fontsize=8)
     return fig
 
 

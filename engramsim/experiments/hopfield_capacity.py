@@ -22,7 +22,7 @@ import numpy as np
 import xarray as xr
 
 from engramsim.experiments import theory
-from engramsim.experiments.plotting import plot_with_band, seed_mean, seed_spread, style
+from engramsim.experiments.plotting import figure_grid, plot_with_band, seed_mean, seed_spread, style
 from engramsim.experiments.registry import Experiment, as_list, register
 from engramsim.experiments.sweep import Metric
 from engramsim.networks.hopfield import DYNAMICS, RULES, Hopfield
@@ -151,18 +151,10 @@ def plot(ds: xr.Dataset):
     One colour and line style per N, shared by all panels; lines are seed
     means, shaded bands (and error bars) +- one standard deviation over seeds.
     """
-    from matplotlib.figure import Figure
-
     rules = [str(r) for r in ds["rule"].values] if "rule" in ds.dims else [str(ds.attrs.get("rule", ""))]
     sizes = list(ds["n_neurons"].values) if "n_neurons" in ds.dims else [None]
     has_hebb = "hebb" in rules
-    n_panels = len(rules) + int(has_hebb)
-    n_cols = 2 if n_panels in (2, 4) else min(n_panels, 3)
-    n_rows = -(-n_panels // n_cols)
-    fig = Figure(figsize=(3.5 * n_cols, 3.0 * n_rows + 0.5), layout="constrained")
-    axes = fig.subplots(n_rows, n_cols, squeeze=False).ravel()
-    for ax in axes[n_panels:]:
-        ax.set_visible(False)
+    fig, axes = figure_grid(len(rules) + int(has_hebb))
     alpha_c = float(ds.attrs.get("alpha_c", 0.138))
     seeds = ds.sizes.get("seed", 1)
     for r_i, rule in enumerate(rules):

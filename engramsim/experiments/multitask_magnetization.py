@@ -32,7 +32,7 @@ import numpy as np
 import xarray as xr
 
 from engramsim.experiments import theory
-from engramsim.experiments.plotting import figure, first_of_other_dims, seed_mean
+from engramsim.experiments.plotting import figure, first_of_other_dims, seed_mean, style
 from engramsim.experiments.registry import Experiment, as_list, register
 from engramsim.experiments.sweep import Metric
 from engramsim.networks.multitask import MultitaskHopfield, diluted_patterns
@@ -144,19 +144,26 @@ def plot(ds: xr.Dataset):
         spread = magnetization.std("seed") if "seed" in magnetization.dims and magnetization.sizes["seed"] > 1 else None
         ansatz = theory.multitask_magnetization(fine, int(k))
         for r_i in range(int(k)):
-            color = f"C{r_i}"
+            kw = style(r_i)
             y = measured.isel(rank=r_i)
             err = None if spread is None else spread.isel(rank=r_i)
-            ax.errorbar(sub["dilution"], y, yerr=err, fmt="o", ms=3.5, color=color, capsize=2,
-                        label=f"rank {r_i + 1}, measured")
-            ax.plot(fine, ansatz[:, r_i], "-", color=color, lw=1, label=f"(1-d) d^{r_i}")
+            ax.errorbar(sub["dilution"], y, yerr=err, fmt="o", ms=3.5, color=kw["color"], capsize=2)
+            ax.plot(fine, ansatz[:, r_i], lw=1.2, label=f"rank {r_i + 1}: (1-d) d^{r_i}", **kw)
         d_c = float(sub["breakdown_dilution"])
-        ax.axvline(d_c, color="k", ls=":", lw=1, label=f"breakdown d = {d_c:.3f}")
+        ax.axvline(d_c, color="k", ls=":", lw=1)
+        ax.text(d_c, 0.97, f" breakdown\n d = {d_c:.3f}", fontsize=7, va="top", ha="left")
         ax.axvspan(d_c, 1.0, color="0.9", zorder=0)
         ax.set(xlabel="dilution d", ylabel="sorted |m_k|", xlim=(0, 1), ylim=(0, 1.02),
                title=", ".join(filter(None, [f"K = {k}", note, f"N = {ds.attrs['n_neurons']}"
                                              if "n_neurons" in ds.attrs else ""])))
-        ax.legend(fontsize=6)
+    from matplotlib.lines import Line2D
+
+    handles, _ = axes[int(np.argmax(ks))].get_legend_handles_labels()
+    seeds = ds.sizes.get("seed", 1)
+    handles.append(Line2D([], [], color="gray", marker="o", ls="none",
+                          label=f"measured, mean over {seeds} seeds" + (" +- 1 SD" if seeds > 1 else "")))
+    fig.legend(handles=handles, loc="outside upper center", ncol=min(len(handles), 5), fontsize=8, frameon=False,
+               title="lines: hierarchical ansatz; grey: beyond its breakdown", title_fontsize=8)
     return fig
 
 

@@ -17,6 +17,19 @@ def figure(n_panels: int, width: float = 4.8, height: float = 3.6):
     return fig, axes
 
 
+def figure_grid(n_panels: int, width: float = 3.5, height: float = 3.0, extra_height: float = 0.5):
+    """A figure with ``n_panels`` axes on a grid of at most 3 columns (2 for 2 or 4 panels); unused cells hidden."""
+    from matplotlib.figure import Figure
+
+    n_cols = 2 if n_panels in (2, 4) else min(n_panels, 3)
+    n_rows = -(-n_panels // n_cols)
+    fig = Figure(figsize=(width * n_cols, height * n_rows + extra_height), layout="constrained")
+    axes = fig.subplots(n_rows, n_cols, squeeze=False).ravel()
+    for ax in axes[n_panels:]:
+        ax.set_visible(False)
+    return fig, axes[:n_panels]
+
+
 def seed_mean(da: xr.DataArray) -> xr.DataArray:
     """Average over the ``seed`` dimension when there is one."""
     return da.mean("seed") if "seed" in da.dims else da

@@ -42,7 +42,7 @@ def test_dataset_has_the_promised_variables(bit_error_run):
     np.testing.assert_allclose(ds["theory_max_patterns"].sel(n_neurons=200),
                                krotov_hopfield_capacity(200, [2, 3]))
     assert ds.attrs["experiment"] == "dense-capacity" and ds.attrs["tie"] == "keep"
-    assert len(plot_dataset(ds).axes) == 2
+    assert len(plot_dataset(ds).axes) == 3  # one error panel per order n (2 and 3), and the capacity panel
 
 
 def test_measured_bit_error_agrees_with_the_finite_n_law(bit_error_run):
