@@ -33,7 +33,7 @@ import torch
 from torch import nn
 
 from engramsim.networks.hlop.projection import HLOP, SVDProjection
-from engramsim.errors import ValidationError, ValidationTypeError
+from engramsim.errors import ValidationError
 from engramsim.sim.validation import check_choice, check_float, check_int, check_real_array
 
 __all__ = ["METHODS", "ContinualResult", "Task", "accuracy", "continual_metrics", "layer_inputs",
