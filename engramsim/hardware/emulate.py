@@ -18,7 +18,13 @@ from typing import Any
 
 import numpy as np
 
-from engramsim.hardware.fixed_point import lif_constants, lif_step_fixed, lif_step_fixed_numba, ring_buffer_units
+from engramsim.hardware.fixed_point import (
+    lif_constants,
+    lif_step_fixed,
+    lif_step_fixed_numba,
+    ring_buffer_units,
+    to_s1615,
+)
 from engramsim.hardware.plan import ExportError
 from engramsim.sim.spiking import FromList, Network, Population, Projection, SpikeSourceArray, StaticSynapse
 from engramsim.sim.validation import check_choice, check_float
@@ -96,10 +102,7 @@ def run_fixed_point(network: Network, duration: float, backend: str = "numpy") -
             sources[pop.label] = steps
         elif type(pop.celltype).__name__ == "IF_curr_exp":
             c = lif_constants(pop.celltype.parameters, pop.size, dt)
-            v0 = pop.initial("v")
-            from engramsim.hardware.fixed_point import to_s1615
-
-            cells[pop.label] = {"c": c, "v": to_s1615(v0), "ie": np.zeros(pop.size, np.int64),
+            cells[pop.label] = {"c": c, "v": to_s1615(pop.initial("v")), "ie": np.zeros(pop.size, np.int64),
                                 "ii": np.zeros(pop.size, np.int64), "ref": np.zeros(pop.size, np.int64),
                                 "buf": np.zeros((depth, 2, pop.size), np.int64)}
         else:
