@@ -119,7 +119,7 @@ def plot_force(ds: xr.Dataset):
     ax_z.plot(t[show] / 1000, cur["readout"].values[show], "C0--", lw=1.5, label="readout")
     ax_z.axvline(stop / 1000, color="C3", lw=0.8, label="RLS off")
     ax_z.set(xlabel="time (s)", ylabel="signal", title="5 Hz sine: readout around the end of RLS")
-    ax_z.legend(fontsize=7, loc="upper right")
+    ax_z.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, frameon=False)
     ax_e.plot(t / 1000, cur["error"].values, lw=0.5)
     ax_e.set(xlabel="time (s)", ylabel="readout - target",
              title=f"RMS before {float(cur['rms_error_before']):.2f}, during {float(cur['rms_error_during']):.3f}, "
@@ -342,7 +342,7 @@ def plot_switch(ds: xr.Dataset):
     ax_e.set(xlabel="trial", ylabel="RMS(output - expectation), 5-trial mean",
              title="trial-by-trial error across switches")
     ax_e.yaxis.label.set_fontsize(9)
-    ax_e.legend(fontsize=7, loc="upper right")
+    ax_e.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, frameon=False)
     ang = seed_mean(ds["subspace_angle"])
     k = np.arange(1, ang.sizes["angle"] + 1)
     ax_a.bar(k, ang.values, width=0.6)

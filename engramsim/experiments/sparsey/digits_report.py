@@ -148,7 +148,9 @@ def plot_digits(ds: xr.Dataset):
     times = seed_mean(ds["train_time"]).values
     ax_time.plot(n, times, "o-")
     _log_ticks(ax_time, n)
-    _log_ticks(ax_time, _one_two_five(float(np.min(times)), float(np.max(times))), axis="y")
+    time_ticks = _one_two_five(float(np.min(times)), float(np.max(times)))
+    _log_ticks(ax_time, time_ticks, axis="y")
+    ax_time.set_ylim(time_ticks[0], time_ticks[-1])  # at least two labelled ticks, even over a narrow range
     ax_time.set(xlabel="training images per class", ylabel="training time (s)",
                 title=f"Training time, {ds.attrs.get('schedule', '')} schedule")
     for i, (name, threshold, above, title) in enumerate(CRITERIA_PANELS):

@@ -110,7 +110,9 @@ def plot_similarity(ds: xr.Dataset):
         ax.axhline(ds.attrs.get("chance_overlap", 0), color="gray", lw=0.7)
         ax.set(xlabel="input overlap |X & Y|/|X|", ylabel="code overlap |C(X) & C(Y)|/Q", title=str(name),
                ylim=(0, 1.05))
-        ax.legend(fontsize=6)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside upper center", ncol=min(len(labels), 4), fontsize=8, frameon=False,
+               title="grey line: chance overlap", title_fontsize=8)
     return fig
 
 
