@@ -42,7 +42,27 @@ def freeze(network: Network, spike_times: dict[str, Any] | None = None, backend:
     backend
         The copy's backend.  Every population of the copy records its spikes.
     """
+    return _copy(network, spike_times, backend, fixed=False)
+
+
+def to_fixed_point(network: Network, spike_times: dict[str, Any] | None = None, backend: str = "numpy") -> Network:
+    """A copy of ``network`` that the engine runs in sPyNNaker's fixed point.
+
+    ``IF_curr_exp`` cells become :class:`~engramsim.hardware.spinnaker_cell.IF_curr_exp_spinnaker`; every
+    weight (static, and the initial weights of plastic projections) is truncated to the ring-buffer units of
+    the shift :func:`~engramsim.hardware.spinnaker.check` predicts for its target.  Plastic projections keep
+    their rule, which the engine applies in double precision (the transmitted weights then leave the unit
+    grid and are read by the cells rounded to ``2**-15`` nA).  Arguments as :func:`freeze`.
+    """
+    return _copy(network, spike_times, backend, fixed=True)
+
+
+def _copy(network: Network, spike_times: dict[str, Any] | None, backend: str, fixed: bool) -> Network:
+    from engramsim.hardware.spinnaker import check
+    from engramsim.hardware.spinnaker_cell import IF_curr_exp_spinnaker
+
     network.build()
+    shifts = {p.label: p.ring_buffer_shift for p in check(network).populations} if fixed else {}
     spike_times = dict(spike_times or {})
     copy = Network(dt=network.dt, seed=network.seed, backend=backend)
     pops: dict[str, Population] = {}
@@ -52,18 +72,25 @@ def freeze(network: Network, spike_times: dict[str, Any] | None = None, backend:
             times = spike_times.pop(pop.label, ct.times_per_neuron(pop.size))
             celltype = SpikeSourceArray(spike_times=[list(map(float, t)) for t in times])
         elif type(ct).__name__ == "IF_curr_exp":
-            celltype = type(ct)(**ct.parameters)
+            celltype = (IF_curr_exp_spinnaker if fixed else type(ct))(**ct.parameters)
         else:
-            raise ExportError(f"population {pop.label!r}: freeze copies IF_curr_exp cells and spike-source arrays, "
-                              f"got {type(ct).__name__}")
+            raise ExportError(f"population {pop.label!r}: only IF_curr_exp cells and spike-source arrays are "
+                              f"copied, got {type(ct).__name__}")
         pops[pop.label] = Population(pop.size, celltype, label=pop.label)
+        if not ct.is_source:
+            pops[pop.label].initialize(v=pop.initial("v"))
         pops[pop.label].record("spikes")
         copy.add(pops[pop.label])
     if spike_times:
         raise ValueError(f"spike_times names no spike-source population: {sorted(spike_times)}")
     for proj in network.projections:
-        rows = np.column_stack([proj.pre_index, proj.post_index, proj.get_weights("list"), proj.delays * network.dt])
-        copy.add(Projection(pops[proj.pre.label], pops[proj.post.label], FromList(rows), StaticSynapse(),
+        w = proj.get_weights("list")
+        if fixed:
+            shift = shifts[proj.post.label].get(proj.receptor_type, 0)
+            w = ring_buffer_units(w, shift) * 2.0 ** (shift - 15)
+        rows = np.column_stack([proj.pre_index, proj.post_index, w, proj.delays * network.dt])
+        synapse = proj.synapse_type if (fixed and proj.plastic) else StaticSynapse()
+        copy.add(Projection(pops[proj.pre.label], pops[proj.post.label], FromList(rows), synapse,
                             receptor_type=proj.receptor_type, label=proj.label))
     return copy
 
@@ -142,4 +169,4 @@ def run_fixed_point(network: Network, duration: float, backend: str = "numpy") -
     return out
 
 
-__all__ = ["freeze", "run_fixed_point"]
+__all__ = ["freeze", "run_fixed_point", "to_fixed_point"]

@@ -1,4 +1,4 @@
-"""sPyNNaker's fixed-point arithmetic as functions of arrays (an emulation, not wired into the engine).
+"""sPyNNaker's fixed-point arithmetic as functions of arrays (an emulation checked by hand, not on a board).
 
 What a SpiNNaker core stores and computes, per sPyNNaker 7.4.1:
 
@@ -24,8 +24,10 @@ the fixed-point twin :func:`lif_step_fixed` (NumPy) or its Numba twin.
 Limits of the emulation: the chip computes ``exp(-dt/tau)`` and ``init`` from
 the s16.15 parameters with its own routine; here they are computed in double
 precision from the rounded parameters and rounded to 0.32, which may differ in
-the last bit.  Nothing here was run against a board.  The engine's
-``IF_curr_exp`` and plastic-synapse kernels do not yet have this mode.
+the last bit.  Nothing here was run against a board.  The engine runs whole
+networks with these cells through :mod:`engramsim.hardware.spinnaker_cell`
+(:func:`engramsim.hardware.emulate.to_fixed_point`); STDP stays in double
+precision there.
 """
 
 from __future__ import annotations
