@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from engramsim.experiments.plotting import figure
+from engramsim.experiments.plotting import figure, style
 from engramsim.experiments.registry import Experiment, as_list, register
 from engramsim.experiments.sweep import Metric
 from engramsim.networks.ca3 import POPULATIONS, CA3Memory, Operation
@@ -435,7 +435,7 @@ def plot_stress(ds: xr.Dataset):
               for p in flat["point"].values]
     x = np.arange(flat.sizes["point"])
     for k, name in enumerate(names):
-        ax_f.plot(x, flat[name].values, "o-" if k == 0 else "s--", label=name.replace("exact_", ""), ms=4)
+        ax_f.plot(x, flat[name].values, marker="os^vD"[k % 5], label=name.replace("exact_", ""), ms=4, **style(k))
     ax_f.set_xticks(x, labels, rotation=45, ha="right", fontsize=7)
     ax_f.set(ylabel="fraction equal to the ideal CAM", ylim=(-0.03, 1.03),
              title=f"random sequences, {int(np.atleast_1d(ds['op_kind'].count('operation').values).max())} "

@@ -366,7 +366,7 @@ def plot_subspace(ds: xr.Dataset):
                       label=label)
     optimum = float(seed_mean(ds["svd_energy"]).values.flat[0])
     ax_e.axhline(optimum, color="k", lw=0.8, ls=":", label="top-k SVD")
-    ax_a.set(xlabel="epoch", ylabel="mean principal angle to the SVD subspace (deg)", ylim=(0, 92),
+    ax_a.set(xlabel="epoch", ylabel="mean principal angle to SVD (deg)", ylim=(0, 92),
              title="distance to the principal subspace")
     ax_e.set(xlabel="epoch", ylabel="captured input energy", ylim=(0, 1),
              title="captured energy (0 once H is not finite)")

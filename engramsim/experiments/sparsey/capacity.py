@@ -9,7 +9,7 @@ import numpy as np
 import xarray as xr
 
 from engramsim.experiments import theory
-from engramsim.experiments.plotting import figure, seed_mean
+from engramsim.experiments.plotting import figure, seed_mean, style
 from engramsim.experiments.registry import Experiment, as_list, register
 from engramsim.experiments.sparsey.inputs import random_sparse_inputs
 from engramsim.experiments.sweep import Metric
@@ -101,11 +101,14 @@ def finalize_capacity(ds: xr.Dataset, params: dict[str, Any]) -> xr.Dataset:
 def plot_capacity(ds: xr.Dataset):
     """Identification accuracy and learning time against the number of stored items."""
     fig, (ax_acc, ax_time) = figure(2)
+    curve = 0
     for k in ds["cells_per_module"].values:
         for q in ds["n_modules"].values:
             cur = ds.sel(cells_per_module=k, n_modules=q)
-            line, = ax_acc.plot(cur["n_items"], seed_mean(cur["accuracy"]), "o-", ms=3, label=f"Q={q}, K={k}")
-            ax_time.plot(cur["n_items"], seed_mean(cur["learn_time"]) * 1e6, "o-", ms=3, color=line.get_color())
+            ax_acc.plot(cur["n_items"], seed_mean(cur["accuracy"]), marker="o", ms=3, label=f"Q={q}, K={k}",
+                        **style(curve))
+            ax_time.plot(cur["n_items"], seed_mean(cur["learn_time"]) * 1e6, marker="o", ms=3, **style(curve))
+            curve += 1
         ax_acc.axvline(float(ds["theory_freeze_load"].sel(cells_per_module=k)), color="gray", lw=0.7, ls=":")
     ax_acc.set(xscale="log", xlabel="stored items", ylabel="identification accuracy",
                title="Recognition (dotted: freezing load per K)")
