@@ -317,9 +317,20 @@ def _plot_curves(ax, ds: xr.Dataset, axis: str, group: str) -> None:
             theo = float(theo.sel({k: v for k, v in sel.items() if k in theo.dims}))
             note = "" if not sel else " " + ", ".join(f"{k}={v}" for k, v in sel.items())
             label = f"{g}{note}: fit {-fit:.2f}" + ("" if not np.isfinite(theo) else f", theory {-theo:.2f}")
-            line, = ax.plot(x, np.where(y > 0, y, np.nan), marker="o", ms=3, ls=styles[i % 4], label=label)
+            line, = ax.plot(x, np.where(y > 0, y, np.nan), marker="o", ms=3, ls=styles[(i if sel else j) % 4],
+                            label=label)
+            if "seed" in cur.dims and cur.sizes["seed"] > 1:  # the spread over seeds, as the optimizer figures
+                from engramsim.experiments.scaling_plots import mean_band
+
+                _, low, high = mean_band(cur.transpose(axis, "seed"))
+                shown = y > 0
+                ax.fill_between(x, np.where(shown & (low > 0), low, 0.1 * y), np.where(shown, high, np.nan),
+                                color=line.get_color(), alpha=0.15, lw=0)
             _slope_line(ax, x, y, theo, line.get_color())
     ax.set(xscale="log", yscale="log", ylabel="error  sum_x p(x) 1[wrong]")
+    if "seed" in error.dims and error.sizes["seed"] > 1:
+        ax.text(0.99, 0.01, f"bands: mean +- 0.5 SD over {error.sizes['seed']} seeds", transform=ax.transAxes,
+                ha="right", va="bottom", fontsize=6)
     ax.legend(fontsize=6)
 
 
