@@ -228,27 +228,43 @@ def finalize_what_when(ds: xr.Dataset, params: dict[str, Any]) -> xr.Dataset:
 
 
 def plot_what_when(ds: xr.Dataset):
-    """Test-trial outputs for each p(A), and amplitude against p(A)."""
-    fig, (ax_t, ax_a) = figure(2, width=5.4)
-    cur = ds.isel(seed=0) if "seed" in ds.dims else ds
+    """Test-trial outputs for each p(A); outputs against their targets at up to three levels; amplitude vs p(A)."""
     from matplotlib import colormaps
 
+    from engramsim.networks.reservoir_task import Block
+
+    fig, (ax_t, ax_c, ax_a) = figure(3, width=4.8)
+    cur = ds.isel(seed=0) if "seed" in ds.dims else ds
+    params = json.loads(ds.attrs.get("parameters", "{}"))
+    lat = (float(params.get("latency_a", 150.0)), float(params.get("latency_b", 300.0)))
     colors = colormaps["viridis"](np.linspace(0, 1, ds.sizes["p_a"]))
     for i, p in enumerate(ds["p_a"].values):
         ax_t.plot(ds["time"], cur["output_a"].sel(p_a=p), color=colors[i], lw=1)
         ax_t.plot(ds["time"], cur["output_b"].sel(p_a=p), color=colors[i], lw=1, ls="--")
-    params = json.loads(ds.attrs.get("parameters", "{}"))
-    for key in ("latency_a", "latency_b"):
-        if key in params:
-            ax_t.axvline(params[key], color="grey", lw=0.6)
+    for latency in lat:
+        ax_t.axvline(latency, color="grey", lw=0.6)
     ax_t.set(xlabel="time after cue (ms)", ylabel="output (solid A, dashed B)",
              title="test trials, colour = p(A) from 0 (purple) to 1 (yellow)")
     ax_t.title.set_fontsize(8)
+    levels = ds["p_a"].values
+    shown = levels[np.unique(np.round(np.linspace(0, len(levels) - 1, min(3, len(levels)))).astype(int))]
+    t = ds["time"].values
+    for j, p in enumerate(shown):
+        target = Block((float(p), 1.0 - float(p)), lat, 1).expectation(t, 20.0)
+        ax_c.plot(t, target[:, 0] + 1.2 * j, "k:", lw=1)
+        ax_c.plot(t, target[:, 1] + 1.2 * j, "k:", lw=1)
+        ax_c.plot(t, cur["output_a"].sel(p_a=p) + 1.2 * j, color="C0", lw=1)
+        ax_c.plot(t, cur["output_b"].sel(p_a=p) + 1.2 * j, color="C1", lw=1)
+        ax_c.annotate(f"p(A) = {p:g}", (t[-1], 1.2 * j + 0.5), ha="right", fontsize=7)
+    ax_c.set(xlabel="time after cue (ms)", ylabel="output A (blue), B (orange); target dotted (offset)",
+             title="outputs against the expectation p_k bump(t - latency_k)", yticks=[])
+    ax_c.title.set_fontsize(8)
+    ax_c.yaxis.label.set_fontsize(8)
     for name, color in (("a", "C0"), ("b", "C1")):
         amp = seed_mean(ds[f"amplitude_{name}"])
         ax_a.plot(ds["p_a"], amp, "o-", color=color,
                   label=f"{name.upper()} window, r = {ds.attrs.get(f'pearson_r_{name}', float('nan')):.3f}")
-    ax_a.plot([0, 1], [0, 1], "k:", lw=0.8, label="ideal p(A)")
+    ax_a.plot([0, 1], [0, 1], "k:", lw=0.8, label="ideal p(A), 1 - p(A)")
     ax_a.plot([0, 1], [1, 0], "k:", lw=0.8)
     ax_a.set(xlabel="p(A)", ylabel="peak output in the event window", title="amplitude against probability")
     ax_a.legend(fontsize=7)
