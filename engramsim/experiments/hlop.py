@@ -6,7 +6,8 @@
   training and 500 test images; ``n_tasks`` tasks, each a fixed random pixel
   permutation (the first task too), one shared 10-way head.  A network
   (``rate``: ReLU MLP, ``spiking``: LIF MLP trained through time) learns them
-  in order with ``method`` (``baseline``, ``hlop``, ``svd``, ``multitask``).
+  in order with ``method`` (``baseline``, ``hlop``, ``svd``, ``multitask``);
+  ``orthogonal_init=False`` starts new lateral neurons as the reference code does.
   The Dataset holds ``accuracy`` (R over ``trained_task`` x ``tested_task``),
   ``acc``, ``bwt``, wall times per task and the protected subspaces.
 * ``hlop-subspace``: lateral neurons learn the principal subspace of the
@@ -103,6 +104,7 @@ DIGITS_DEFAULTS: dict[str, Any] = {
     "lateral_sizes": "60/60/40",
     "lateral_increments": "60/20/10",
     "lateral_lr_scale": 0.5,
+    "orthogonal_init": True,
     "svd_energy": 0.99,
     "threads": 1,
 }
@@ -176,7 +178,8 @@ def point_digits(params: dict[str, Any], seed: int) -> dict[str, Any]:
             batch_size=int(params["batch_size"]), seed=seed,
             hlop_sizes=_parse_sizes(params["lateral_sizes"], "lateral_sizes", 3),
             hlop_increments=_parse_sizes(params["lateral_increments"], "lateral_increments", 3),
-            lateral_lr_scale=float(params["lateral_lr_scale"]), svd_energy=float(params["svd_energy"]))
+            lateral_lr_scale=float(params["lateral_lr_scale"]), svd_energy=float(params["svd_energy"]),
+            hlop_options={"orthogonal_init": bool(params["orthogonal_init"])})
     n_tasks = len(tasks)
     diag = np.zeros((3, n_tasks, 3))  # k, captured energy, orthonormality error; zero without a subspace
     for t, records in enumerate(res.diagnostics):
