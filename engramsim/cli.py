@@ -140,9 +140,9 @@ def _cmd_list(args: argparse.Namespace) -> int:
         if args.verbose:
             docs = parameter_docs(exp)
             for key, value in exp.defaults.items():
-                unit = docs.get(key, ("", ""))[1]
+                meaning, unit = docs.get(key, ("", ""))
                 unit = f" {unit}" if unit not in ("", "1") else ""
-                print(f"    {key} = {plain(value)}{unit}")
+                print(f"    {key} = {plain(value)}{unit}" + (f"  -- {meaning}" if meaning else ""))
     return 0
 
 
@@ -275,7 +275,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser.add_argument("--version", action="version", version=f"engramsim {_version()}")
     p_list = sub.add_parser("list", help="list the registered experiments")
-    p_list.add_argument("-v", "--verbose", action="store_true", help="also show default parameters")
+    p_list.add_argument("-v", "--verbose", action="store_true",
+                        help="also show each parameter's default, unit and meaning")
     p_list.set_defaults(func=_cmd_list)
 
     p_describe = sub.add_parser("describe", help="an experiment's parameters (meaning, unit, type, default), "
