@@ -161,6 +161,8 @@ PARAMETER_DOCS: dict[str, dict[str, tuple[str, str]]] = {
         "lateral_increments": ("lateral neurons added per layer at each later task, a/b/c", "1"),
         "lateral_lr_scale": ("lateral learning rate lateral_lr_scale / mean |x|^2", "1"),
         "svd_energy": ("fraction of each task's input energy the svd basis holds", "1"),
+        "orthogonal_init": ("start new lateral neurons in the orthogonal complement of the old subspace "
+                            "(false: as the reference code)", ""),
         "threads": ("torch threads per point", "1"),
     },
     "hlop-subspace": {
