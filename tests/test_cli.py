@@ -80,7 +80,10 @@ def test_every_parameter_of_every_experiment_is_documented():
 
     for name, exp in experiments().items():
         docs = parameter_docs(exp)
-        assert set(docs) == set(exp.defaults), (name, set(docs) ^ set(exp.defaults))
+        assert set(docs) == set(exp.defaults), (
+            f"{name}: parameters without a (meaning, unit) {sorted(set(exp.defaults) - set(docs))}, documented "
+            f"but not parameters {sorted(set(docs) - set(exp.defaults))}; declare them in Experiment(parameters=...)"
+            " or engramsim/experiments/parameter_docs.py")
         for key, (meaning, unit) in docs.items():
             assert isinstance(meaning, str) and len(meaning.split()) >= 2, (name, key, meaning)
             assert isinstance(unit, str) and unit == unit.strip(), (name, key, unit)
