@@ -76,7 +76,7 @@ def test_version_is_the_installed_distribution(capsys):
 
 def test_every_parameter_of_every_experiment_is_documented():
     from engramsim.experiments import experiments
-    from engramsim.experiments.describe import parameter_docs
+    from engramsim.experiments.describe import describe, parameter_docs
 
     for name, exp in experiments().items():
         docs = parameter_docs(exp)
@@ -87,6 +87,10 @@ def test_every_parameter_of_every_experiment_is_documented():
         for key, (meaning, unit) in docs.items():
             assert isinstance(meaning, str) and len(meaning.split()) >= 2, (name, key, meaning)
             assert isinstance(unit, str) and unit == unit.strip(), (name, key, unit)
+        page = describe(exp)
+        assert "(undocumented)" not in page and "np." not in page, name
+        assert all(f"\n  {key} " in page for key in exp.defaults), name
+        assert all(f"\n  {key} " in page and f"[{m.units}]" in page for key, m in exp.metrics.items()), name
 
 
 def test_describe_shows_meaning_unit_type_default_metrics_and_example(capsys):
