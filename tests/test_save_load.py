@@ -134,3 +134,17 @@ def test_files_from_another_version_class_or_program_are_refused(tmp_path, monke
         persist.load_object(evil)
     with pytest.raises(ValidationError, match="directory"):
         mem.save(tmp_path)
+
+
+def test_a_trained_reservoir_loads_back_and_continues_alike(tmp_path):
+    from engramsim.networks.reservoir import Reservoir
+    from engramsim.networks.reservoir_task import Block, make_trials
+
+    res = Reservoir(60, seed=3, backend="numba", trial_length=300.0)
+    res.train(make_trials([Block((0.7, 0.3), (100.0, 200.0), 5)], seed=1))
+    again = Reservoir.load(res.save(tmp_path / "reservoir"))
+    more = make_trials([Block((0.7, 0.3), (100.0, 200.0), 3)], seed=2)
+    res.train(more)
+    again.train(more)
+    np.testing.assert_array_equal(res.predict().output, again.predict().output)
+    np.testing.assert_array_equal(res.record.error, again.record.error)

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from engramsim.networks.reservoir_core import FORCE_CELL, SpikingReservoirCore
+from engramsim.sim.persist import Persistent
 from engramsim.sim.random import stream
 from engramsim.sim.validation import check_float, check_int, check_real_array
 
@@ -64,7 +65,7 @@ class ForceRun:
         return self.readout - self.target
 
 
-class ForceNetwork:
+class ForceNetwork(Persistent):
     """The FORCE network of ``IZFORCESINE.m`` (parameters default to the reference).
 
     Parameters

@@ -52,6 +52,7 @@ import numpy as np
 from engramsim.learning_rules.three_factor import two_factor_update
 from engramsim.networks.reservoir_core import FORCE_CELL, SpikingReservoirCore
 from engramsim.networks.reservoir_task import Block, Trial, bump, make_trials, switch_schedule
+from engramsim.sim.persist import Persistent
 from engramsim.sim.random import stream
 from engramsim.sim.validation import check_choice, check_float, check_int
 
@@ -99,7 +100,7 @@ class TrainingRecord:
     w_when: list[np.ndarray] = field(default_factory=list)
 
 
-class Reservoir:
+class Reservoir(Persistent):
     """Heterogeneous Izhikevich reservoir with "what" x "when" readouts (template; see the module docstring).
 
     Parameters

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from engramsim.sim.persist import Persistent
 from engramsim.sim.backends import KernelSpec, get_backend
 from engramsim.sim.validation import check_float, check_real_array
 
@@ -70,7 +71,7 @@ class RunRecord:
     n_spikes: int
 
 
-class SpikingReservoirCore:
+class SpikingReservoirCore(Persistent):
     """N Izhikevich (2007) cells with fixed recurrent weights, feedback and input encoders.
 
     Parameters
@@ -90,6 +91,11 @@ class SpikingReservoirCore:
     backend
         ``"numpy"``, ``"numba"`` or ``"auto"``.
     """
+
+    _TRANSIENT = ("_kernel",)
+
+    def _attach_kernels(self) -> None:
+        self._kernel = self.backend.kernel(RESERVOIR_KERNEL)
 
     def __init__(self, cells: dict[str, Any], weights: Any, encoders: Any, input_encoders: Any, *,
                  dt: float, tau_rise: float = 2.0, tau_decay: float = 20.0, backend: str = "auto"):
