@@ -7,6 +7,7 @@ taken literally (no conversion) the change is six times larger and saturates at 
 behaviour that fails the published tables.
 """
 
+import importlib.util
 import json
 import math
 import os
@@ -16,7 +17,10 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("pyNN.nest")
+# NEST is looked for, never imported here: importing it into the test process changes the floating-point
+# behaviour of what runs after it (torch training in the HLOP tests failed once pyNN.nest had been imported)
+if importlib.util.find_spec("nest") is None or importlib.util.find_spec("pyNN") is None:
+    pytest.skip("needs NEST and PyNN", allow_module_level=True)
 
 
 @pytest.mark.slow
