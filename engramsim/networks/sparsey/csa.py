@@ -8,6 +8,8 @@ from typing import Protocol
 
 import numpy as np
 
+from engramsim.errors import ValidationTypeError
+
 from engramsim.sim.kernels import csa_numpy as csa_kernels
 from engramsim.sim.validation import check_choice
 
@@ -250,4 +252,4 @@ def _resolve_csa(csa: "str | CSA") -> CSA:
         return csa
     if isinstance(csa, str):
         return csa_preset(csa)
-    raise TypeError(f"csa must be a preset name {PRESETS} or a CSA, got {type(csa).__name__} {csa!r}")
+    raise ValidationTypeError(f"csa must be a preset name {PRESETS} or a CSA, got {type(csa).__name__} {csa!r}")

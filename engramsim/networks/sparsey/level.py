@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from engramsim.errors import ValidationError, ValidationTypeError
 from engramsim.networks.sparsey.csa import CSA
 from engramsim.sim.validation import check_float, check_int
 
@@ -104,16 +105,16 @@ class SparseyLevel:
     feature_band: tuple[int, int] | None = None
     mch: "MCH | None" = None
 
+    def __post_init__(self) -> None:
+        # the sizes are checked when the level is made, not only when a hierarchy is built from it
+        object.__setattr__(self, "n_modules", check_int(self.n_modules, "n_modules", minimum=1))
+        object.__setattr__(self, "cells_per_module", check_int(self.cells_per_module, "cells_per_module",
+                                                               minimum=1))
+
 
 def _pair(value: Any, name: str) -> tuple[int, int]:
     if not isinstance(value, (tuple, list)) or len(value) != 2:
-        raise TypeError(f"{name} must be a pair (rows, cols) of integers, got {value!r}")
-    return check_int(value[0], f"{name}[0]", minimum=1), check_int(value[1], f"{name}[1]", minimum=1)
-
-
-def _pair(value: Any, name: str) -> tuple[int, int]:
-    if not isinstance(value, (tuple, list)) or len(value) != 2:
-        raise TypeError(f"{name} must be a pair (rows, cols) of integers, got {value!r}")
+        raise ValidationTypeError(f"{name} must be a pair (rows, cols) of integers, got {value!r}")
     return check_int(value[0], f"{name}[0]", minimum=1), check_int(value[1], f"{name}[1]", minimum=1)
 
 
@@ -122,11 +123,11 @@ def _band(value: Any, name: str) -> tuple[int, int] | None:
     if value is None:
         return None
     if not isinstance(value, (tuple, list)) or len(value) != 2:
-        raise TypeError(f"{name} must be None or a pair (low, high) of counts, got {value!r}")
+        raise ValidationTypeError(f"{name} must be None or a pair (low, high) of counts, got {value!r}")
     low = check_int(value[0], f"{name}[0]", minimum=0)
     high = check_int(value[1], f"{name}[1]", minimum=0)
     if low > high:
-        raise ValueError(f"{name} must have low <= high, got {value!r}")
+        raise ValidationError(f"{name} must have low <= high, got {value!r}")
     return low, high
 
 

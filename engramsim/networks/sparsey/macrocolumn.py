@@ -16,7 +16,7 @@ from engramsim.networks.sparsey.support import graded_familiarity, hypothesis_co
 from engramsim.sim.backends import Backend, get_backend
 from engramsim.sim.kernels import CONVERGED
 from engramsim.sim.kernels import csa_numpy as csa_kernels
-from engramsim.sim.validation import check_choice, check_float, check_int
+from engramsim.sim.validation import check_bool, check_choice, check_float, check_int
 
 
 __all__ = ["TIE_BREAKS", "SparseyMac"]
@@ -143,9 +143,7 @@ class SparseyMac(AssociativeMemory):
         self.n_modules = check_int(n_modules, "n_modules", minimum=1)
         self.cells_per_module = check_int(cells_per_module, "cells_per_module", minimum=1)
         self.csa = _resolve_csa(csa)
-        if not isinstance(horizontal, (bool, np.bool_)):
-            raise TypeError(f"horizontal must be True or False, got {horizontal!r}")
-        self.horizontal = bool(horizontal)
+        self.horizontal = check_bool(horizontal, "horizontal")
         self.u_exponent = check_float(u_exponent, "u_exponent", 0.0, strict_minimum=True)
         self.h_exponent = check_float(h_exponent, "h_exponent", 0.0, strict_minimum=True)
         self.saturation_threshold = check_float(saturation_threshold, "saturation_threshold", 0.0, 1.0)
