@@ -19,16 +19,7 @@ from engramsim.learning_rules.oja import (
 )
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Small matrices: one thread each for torch and BLAS (oversubscribed pools are far slower on 2 cores)."""
-    from threadpoolctl import threadpool_limits
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    with threadpool_limits(1):
-        yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _angles_deg(a: np.ndarray, b: np.ndarray) -> np.ndarray:

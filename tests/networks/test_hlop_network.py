@@ -23,15 +23,7 @@ from engramsim.networks.hlop import (
 )
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    from threadpoolctl import threadpool_limits
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    with threadpool_limits(1):
-        yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def test_lif_neuron_by_hand():

@@ -48,9 +48,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from engramsim.errors import ValidationError, ValidationTypeError
+from engramsim.errors import ValidationError
 from engramsim.sim.backends import KernelSpec
-from engramsim.sim.validation import check_choice, check_real_array
+from engramsim.sim.validation import check_choice, check_float, check_real_array
 
 __all__ = ["CellType", "Parameter", "StateVariable", "StepKernel", "check_parameter"]
 
@@ -114,19 +114,8 @@ class StepKernel:
 
 def check_parameter(value: Any, name: str) -> Any:
     """A parameter value: a finite real scalar (returned as float) or a finite 1-D array (a fresh copy)."""
-    if isinstance(value, (bool, np.bool_)):
-        raise ValidationTypeError(f"{name} must be a real number or an array of them, got {value!r}")
     if np.ndim(value) == 0:
-        if not isinstance(value, (int, float, np.integer, np.floating)):
-            raise ValidationTypeError(f"{name} must be a real number or an array of them, "
-                                      f"got {type(value).__name__} {value!r}")
-        try:
-            as_float = float(value)
-        except OverflowError:
-            as_float = math.inf
-        if not math.isfinite(as_float):
-            raise ValidationError(f"{name} must be a finite number within float64, got {value!r}")
-        return as_float
+        return check_float(value, name)
     return check_real_array(value, name, ndim=1)
 
 
@@ -172,35 +161,31 @@ class CellType:
         name = type(self).__name__
         if scheme is not None or self.schemes:
             self.scheme = check_choice(self.schemes[0] if scheme is None else scheme, "scheme", self.schemes)
-        unknown = sorted(set(parameters) - set(self.parameters_spec))
+        self.parameters: dict[str, Any] = dict(self.default_parameters)
+        self._set_parameters(parameters)
+
+    def _set_parameters(self, changes: dict[str, Any]) -> None:
+        """Check ``changes`` (known names, finite values, declared bounds) and store them in ``parameters``."""
+        name = type(self).__name__
+        unknown = sorted(set(changes) - set(self.parameters_spec))
         if unknown:
             raise ValidationError(f"{name} has no parameter(s) {unknown}; its parameters are {sorted(self.parameters_spec)}")
-        self.parameters: dict[str, Any] = dict(self.default_parameters)
-        for key, value in parameters.items():
-            self.parameters[key] = check_parameter(value, f"{name}.{key}")
-        for key, spec in self.parameters_spec.items():
-            value = np.asarray(self.parameters[key])
-            if spec.bound == "positive" and np.any(value <= 0):
-                raise ValidationError(f"{name}.{key} must be > 0, got {_show(value)}")
-            if spec.bound == "non_negative" and np.any(value < 0):
-                raise ValidationError(f"{name}.{key} must be >= 0, got {_show(value)}")
+        for key, value in changes.items():
+            arr = np.asarray(check_parameter(value, f"{name}.{key}"))
+            bound = self.parameters_spec[key].bound
+            if bound == "positive" and np.any(arr <= 0):
+                raise ValidationError(f"{name}.{key} must be > 0, got {_show(arr)}")
+            if bound == "non_negative" and np.any(arr < 0):
+                raise ValidationError(f"{name}.{key} must be >= 0, got {_show(arr)}")
+            self.parameters[key] = float(arr) if arr.ndim == 0 else arr
 
     def updated(self, **changes: Any) -> "CellType":
         """A copy with some parameters changed (validated like the constructor's)."""
         import copy
 
         new = copy.copy(self)
-        unknown = sorted(set(changes) - set(self.parameters_spec))
-        if unknown:
-            raise ValidationError(f"{type(self).__name__} has no parameter(s) {unknown}; its parameters are "
-                                  f"{sorted(self.parameters_spec)}")
         new.parameters = dict(self.parameters)
-        for key, value in changes.items():
-            new.parameters[key] = check_parameter(value, f"{type(self).__name__}.{key}")
-            spec, arr = self.parameters_spec[key], np.asarray(new.parameters[key])
-            if (spec.bound == "positive" and np.any(arr <= 0)) or (spec.bound == "non_negative" and np.any(arr < 0)):
-                raise ValidationError(f"{type(self).__name__}.{key} must be {'> 0' if spec.bound == 'positive' else '>= 0'}, "
-                                      f"got {_show(arr)}")
+        new._set_parameters(changes)
         return new
 
     @property
