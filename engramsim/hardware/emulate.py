@@ -1,15 +1,18 @@
-"""Run a static network of ``IF_curr_exp`` cells in sPyNNaker's fixed-point arithmetic (an emulator).
+"""Run a network of ``IF_curr_exp`` cells in sPyNNaker's fixed-point arithmetic (an emulator).
 
 :func:`run_fixed_point` steps every cell with
 :func:`~engramsim.hardware.fixed_point.lif_step_fixed` (or its Numba twin),
 each synaptic weight truncated to the ring-buffer units of the shift that
 :func:`~engramsim.hardware.spinnaker.check` predicts for its target, inputs
-summed as integers in a ring buffer of whole delays, in the engine's order:
-the input arriving at step ``t`` enters the currents, the cells update, their
-spikes (and the sources' spikes of step ``t``) are delivered ``delay`` steps
-later.  Plastic projections are not emulated: :func:`freeze` turns a network
-into a static copy with the weights it has learned, which both the engine and
-this emulator can run.
+summed as integers in a saturating 16-bit ring buffer of whole delays, in the
+engine's order: the input arriving at step ``t`` enters the currents, the cells
+update, their spikes (and the sources' spikes of step ``t``) are delivered
+``delay`` steps later.  Plastic projections with sPyNNaker's pair rule update
+their rows in fixed point (:mod:`engramsim.hardware.stdp_fixed`: 16-bit traces,
+the exponential tables, weights truncated to ring-buffer units at every spike,
+15 remembered postsynaptic spikes per cell).  :func:`freeze` turns a network
+into a static copy with the weights it has learned; :func:`to_fixed_point`
+gives the engine a copy with fixed-point cells (its STDP in double precision).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from engramsim.hardware.fixed_point import (
+    add_spike_to_trace,
     lif_constants,
     lif_step_fixed,
     lif_step_fixed_numba,
@@ -27,7 +31,7 @@ from engramsim.hardware.fixed_point import (
 )
 from engramsim.hardware.plan import ExportError
 from engramsim.sim.spiking import FromList, Network, Population, Projection, SpikeSourceArray, StaticSynapse
-from engramsim.sim.validation import check_choice, check_float
+from engramsim.sim.validation import check_bool, check_choice, check_float, check_int
 
 
 def freeze(network: Network, spike_times: dict[str, Any] | None = None, backend: str = "numpy") -> Network:
@@ -95,78 +99,179 @@ def _copy(network: Network, spike_times: dict[str, Any] | None, backend: str, fi
     return copy
 
 
-def run_fixed_point(network: Network, duration: float, backend: str = "numpy") -> dict[str, tuple[np.ndarray,
-                                                                                               np.ndarray]]:
+def run_fixed_point(network: Network, duration: float, backend: str = "numpy", return_weights: bool = False,
+                    shifts: dict[str, dict[str, int]] | None = None) -> Any:
     """Spikes of every population, ``{label: (times_ms, neurons)}`` sorted by (time, neuron), in fixed point.
 
     Parameters
     ----------
     network
-        Static projections only; ``IF_curr_exp`` cells and ``SpikeSourceArray`` sources.  Not run: only
-        its structure is read (it is built to draw its connections).
+        ``IF_curr_exp`` cells and ``SpikeSourceArray`` sources; static projections, and plastic ones with
+        sPyNNaker's pair rule (``SpikePairRule(convention="spynnaker7")`` with additive weight dependence),
+        emulated by :mod:`engramsim.hardware.stdp_fixed`.  Not run: only its structure and initial weights are
+        read (it is built to draw its connections).
     duration
         ms, a whole number of steps.
     backend
-        ``"numpy"`` or ``"numba"`` for the cell step.
-    """
-    from engramsim.hardware.spinnaker import check
+        ``"numpy"`` (the references) or ``"numba"`` (their twins) for the cell step and the STDP updates.
+    return_weights
+        Also return ``{projection label: weights (nA)}`` at the end, in the order of
+        ``Projection.get_weights("list")`` (plastic ones as the rows hold them, in whole ring-buffer units).
+    shifts
+        Ring-buffer shifts ``{population label: {receptor: shift}}`` replacing those
+        :func:`~engramsim.hardware.spinnaker.check` predicts (for instance the ones a board run reported);
+        populations and receptors not named keep the prediction.
 
+    Notes
+    -----
+    Each step ``t``: the cells take ring-buffer slot ``t`` (every entry saturating at ``0xFFFF`` units, as
+    sPyNNaker's 16-bit ring buffer does), spike, and their spikes enter the postsynaptic histories; then every
+    spike of step ``t`` (sources included) is delivered to slot ``t + delay``, a plastic row first updating its
+    weights (the deferred rule of :func:`engramsim.hardware.stdp_fixed.row_update`).
+    """
     check_choice(backend, "backend", ("numpy", "numba"))
     duration = check_float(duration, "duration", 0.0)
+    return_weights = check_bool(return_weights, "return_weights")
     network.build()
     dt = network.dt
     n_steps = int(round(duration / dt))
-    for proj in network.projections:
-        if proj.plastic:
-            raise ExportError(f"projection {proj.label!r}: STDP is not emulated in fixed point; use freeze() to "
-                              f"run the weights it has learned")
-    shifts = {p.label: p.ring_buffer_shift for p in check(network).populations}
-    depth = max([int(p.delays.max()) for p in network.projections if p.delays.size] + [1]) + 1
-    cells, sources = {}, {}
-    for pop in network.populations:
-        if isinstance(pop.celltype, SpikeSourceArray):
-            steps = [np.rint(t / dt).astype(np.int64) for t in pop.celltype.times_per_neuron(pop.size)]
-            sources[pop.label] = steps
-        elif type(pop.celltype).__name__ == "IF_curr_exp":
-            c = lif_constants(pop.celltype.parameters, pop.size, dt)
-            cells[pop.label] = {"c": c, "v": to_s1615(pop.initial("v")), "ie": np.zeros(pop.size, np.int64),
-                                "ii": np.zeros(pop.size, np.int64), "ref": np.zeros(pop.size, np.int64),
-                                "buf": np.zeros((depth, 2, pop.size), np.int64)}
-        else:
-            raise ExportError(f"population {pop.label!r}: the fixed-point emulator runs IF_curr_exp cells and "
-                              f"spike-source arrays, got {type(pop.celltype).__name__}")
-    outgoing: dict[str, list[tuple]] = {p.label: [] for p in network.populations}
-    for proj in network.projections:
-        channel = 0 if proj.receptor_type == "excitatory" else 1
-        shift = shifts[proj.post.label].get(proj.receptor_type, 0)
-        raw = ring_buffer_units(proj.get_weights("list"), shift) << shift
-        outgoing[proj.pre.label].append((proj.post.label, channel, proj.pre_index, proj.post_index, raw,
-                                         proj.delays))
-    step_fn = lif_step_fixed if backend == "numpy" else lif_step_fixed_numba
-    fired_log: dict[str, list[tuple[int, np.ndarray]]] = {p.label: [] for p in network.populations}
+    emulator = _Emulator(network, backend, _shifts(network, shifts))
     for t in range(n_steps):
+        emulator.step(t)
+    spikes = emulator.spikes(dt)
+    return (spikes, emulator.weights()) if return_weights else spikes
+
+
+def _shifts(network: Network, given: dict[str, dict[str, int]] | None) -> dict[str, dict[str, int]]:
+    """The predicted ring-buffer shifts, with those ``given`` in their place (checked)."""
+    from engramsim.hardware.spinnaker import check
+
+    shifts = {p.label: dict(p.ring_buffer_shift) for p in check(network).populations}
+    if given is None:
+        return shifts
+    if not isinstance(given, dict):
+        raise TypeError(f"shifts must be a dict {{population label: {{receptor: shift}}}}, got {given!r}")
+    for label, per_receptor in given.items():
+        if label not in shifts or not isinstance(per_receptor, dict):
+            raise ValueError(f"shifts: expected {{population label: {{receptor: shift}}}} with labels from "
+                             f"{sorted(shifts)}, got {label!r}: {per_receptor!r}")
+        for receptor, shift in per_receptor.items():
+            check_choice(receptor, "shifts receptor", ("excitatory", "inhibitory"))
+            shifts[label][receptor] = check_int(shift, f"shifts[{label!r}][{receptor!r}]", 0, 15)
+    return shifts
+
+
+class _Emulator:
+    """The state of a network on its (emulated) cores: cells, ring buffers, postsynaptic histories, rows."""
+
+    def __init__(self, network: Network, backend: str, shifts: dict[str, dict[str, int]]):
+        from engramsim.hardware import stdp_fixed
+
+        self.network, self.fixed_rules = network, stdp_fixed
+        numba = backend == "numba"
+        self.cell_step = lif_step_fixed_numba if numba else lif_step_fixed
+        self.row_update = stdp_fixed.row_update_numba if numba else stdp_fixed.row_update
+        self.add_post = stdp_fixed.add_post_spikes_numba if numba else stdp_fixed.add_post_spikes
+        dt = network.dt
+        for proj in network.projections:
+            if proj.plastic and proj.synapse_type.pair_stdp_parameters()["convention"] != "spynnaker7":
+                raise ExportError(f"projection {proj.label!r}: sPyNNaker's pair rule is the 'spynnaker7' convention "
+                                  f"(SpikePairRule(convention='spynnaker7')), got 'arrival'")
+        self.shifts = shifts
+        self.depth = max([int(p.delays.max()) for p in network.projections if p.delays.size] + [1]) + 1
+        self.cells, self.sources, self.histories = {}, {}, {}
+        for pop in network.populations:
+            if isinstance(pop.celltype, SpikeSourceArray):
+                self.sources[pop.label] = [np.rint(t / dt).astype(np.int64)
+                                           for t in pop.celltype.times_per_neuron(pop.size)]
+            elif type(pop.celltype).__name__ == "IF_curr_exp":
+                shift = self.shifts[pop.label]
+                self.cells[pop.label] = {
+                    "c": lif_constants(pop.celltype.parameters, pop.size, dt), "v": to_s1615(pop.initial("v")),
+                    "ie": np.zeros(pop.size, np.int64), "ii": np.zeros(pop.size, np.int64),
+                    "ref": np.zeros(pop.size, np.int64), "buf": np.zeros((self.depth, 2, pop.size), np.int64),
+                    "shift": np.array([shift.get("excitatory", 0), shift.get("inhibitory", 0)])}
+            else:
+                raise ExportError(f"population {pop.label!r}: the fixed-point emulator runs IF_curr_exp cells and "
+                                  f"spike-source arrays, got {type(pop.celltype).__name__}")
+        self.outgoing: dict[str, list[dict]] = {p.label: [] for p in network.populations}
+        for proj in network.projections:
+            self.outgoing[proj.pre.label].append(self._projection(proj, dt))
+        self.fired_log: dict[str, list[tuple[int, np.ndarray]]] = {p.label: [] for p in network.populations}
+
+    def _projection(self, proj: Projection, dt: float) -> dict:
+        shift = self.shifts[proj.post.label].get(proj.receptor_type, 0)
+        entry = {"proj": proj, "channel": 0 if proj.receptor_type == "excitatory" else 1,
+                 "units": ring_buffer_units(proj.get_weights("list"), shift), "shift": shift}
+        if proj.plastic:
+            delay = int(proj.delays[0]) if proj.delays.size else 1
+            entry["rule"] = self.fixed_rules.pair_rule_constants(proj.synapse_type.pair_stdp_parameters(), shift,
+                                                                 delay, dt)
+            entry["row_ptr"] = np.searchsorted(proj.pre_index, np.arange(proj.pre.size + 1))
+            entry["last"] = np.zeros(proj.pre.size, np.int64)
+            entry["trace"] = np.zeros(proj.pre.size, np.int64)
+            timing = (entry["rule"].lut_plus.tolist(), entry["rule"].lut_minus.tolist())
+            history = self.histories.setdefault(proj.post.label, {
+                "arrays": self.fixed_rules.new_history(proj.post.size), "lut_minus": entry["rule"].lut_minus,
+                "timing": timing, "first": proj.label})
+            if history["timing"] != timing:
+                raise ExportError(f"projection {proj.label!r}: its STDP time constants differ from those of "
+                                  f"{history['first']!r} onto the same population {proj.post.label!r}; sPyNNaker "
+                                  f"runs one timing rule per population")
+        return entry
+
+    def step(self, t: int) -> None:
+        """Step ``t``: sources and cells fire, histories record, every spike is delivered."""
         fired_now: dict[str, np.ndarray] = {}
-        for label, steps in sources.items():
+        for label, steps in self.sources.items():
             fired_now[label] = np.array([i for i, s in enumerate(steps) if np.any(s == t)], dtype=np.int64)
-        for label, st in cells.items():
-            slot = st["buf"][t % depth]
-            spiked = step_fn(st["v"], st["ie"], st["ii"], st["ref"], slot[0], slot[1], st["c"])
+        for label, st in self.cells.items():
+            slot = st["buf"][t % self.depth]
+            raw = np.minimum(slot, 0xFFFF) << st["shift"][:, None]
+            spiked = self.cell_step(st["v"], st["ie"], st["ii"], st["ref"], raw[0], raw[1], st["c"])
             slot[:] = 0
             fired_now[label] = np.nonzero(spiked)[0]
         for label, idx in fired_now.items():
+            if label in self.histories and idx.size:
+                history = self.histories[label]
+                self.add_post(idx, t, *history["arrays"], history["lut_minus"])
+        for label, idx in fired_now.items():
             if idx.size == 0:
                 continue
-            fired_log[label].append((t, idx))
-            for post, channel, pre_i, post_i, raw, delays in outgoing[label]:
-                hit = np.isin(pre_i, idx)
-                buf = cells[post]["buf"]
-                np.add.at(buf, ((t + delays[hit]) % depth, channel, post_i[hit]), raw[hit])
-    out = {}
-    for label, log in fired_log.items():
-        times = np.concatenate([np.full(i.size, s * dt) for s, i in log]) if log else np.zeros(0)
-        cells_ = np.concatenate([i for _, i in log]) if log else np.zeros(0, np.int64)
-        out[label] = (times, cells_)
-    return out
+            self.fired_log[label].append((t, idx))
+            for entry in self.outgoing[label]:
+                self._deliver(t, idx, entry)
+
+    def _deliver(self, t: int, idx: np.ndarray, entry: dict) -> None:
+        proj = entry["proj"]
+        buf = self.cells[proj.post.label]["buf"]
+        if "rule" not in entry:
+            hit = np.isin(proj.pre_index, idx)
+            np.add.at(buf, ((t + proj.delays[hit]) % self.depth, entry["channel"], proj.post_index[hit]),
+                      entry["units"][hit])
+            return
+        rule, units, ptr = entry["rule"], entry["units"], entry["row_ptr"]
+        history = self.histories[proj.post.label]["arrays"]
+        slot = (t + rule.delay) % self.depth
+        for j in idx:
+            a, b = ptr[j], ptr[j + 1]
+            row = units[a:b]
+            self.row_update(t, int(entry["last"][j]), int(entry["trace"][j]), row, proj.post_index[a:b], *history,
+                            rule)
+            entry["trace"][j] = add_spike_to_trace(entry["trace"][j], t - entry["last"][j], rule.lut_plus)
+            entry["last"][j] = t
+            np.add.at(buf[slot, entry["channel"]], proj.post_index[a:b], row)
+
+    def spikes(self, dt: float) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        out = {}
+        for label, log in self.fired_log.items():
+            times = np.concatenate([np.full(i.size, s * dt) for s, i in log]) if log else np.zeros(0)
+            cells_ = np.concatenate([i for _, i in log]) if log else np.zeros(0, np.int64)
+            out[label] = (times, cells_)
+        return out
+
+    def weights(self) -> dict[str, np.ndarray]:
+        return {e["proj"].label: e["units"] * 2.0 ** (e["shift"] - 15) for es in self.outgoing.values() for e in es}
 
 
 __all__ = ["freeze", "run_fixed_point", "to_fixed_point"]

@@ -19,15 +19,16 @@ What a SpiNNaker core stores and computes, per sPyNNaker 7.4.1:
 :func:`lif_run` steps a population of ``IF_curr_exp`` cells on given inputs
 in either arithmetic: ``"float"`` calls the engine's own step
 (:func:`engramsim.sim.spiking.cells.if_curr_exp.step_numpy`), ``"spinnaker"``
-the fixed-point twin :func:`lif_step_fixed` (NumPy) or its Numba twin.
+the fixed-point twin :func:`lif_step_fixed` (NumPy) or its Numba twin.  The STDP rule in this arithmetic
+is :mod:`engramsim.hardware.stdp_fixed`.
 
 Limits of the emulation: the chip computes ``exp(-dt/tau)`` and ``init`` from
 the s16.15 parameters with its own routine; here they are computed in double
 precision from the rounded parameters and rounded to 0.32, which may differ in
 the last bit.  Nothing here was run against a board.  The engine runs whole
 networks with these cells through :mod:`engramsim.hardware.spinnaker_cell`
-(:func:`engramsim.hardware.emulate.to_fixed_point`); STDP stays in double
-precision there.
+(:func:`engramsim.hardware.emulate.to_fixed_point`), where STDP stays in double
+precision; :func:`engramsim.hardware.emulate.run_fixed_point` runs cells and STDP in fixed point.
 """
 
 from __future__ import annotations
@@ -104,17 +105,31 @@ def exp_lut(tau: float, dt: float = 1.0) -> np.ndarray:
     return np.floor(np.exp(-np.arange(size) * lam) * STDP_ONE).astype(np.int64)
 
 
+def to_int16(x: Any) -> np.ndarray:
+    """``x`` wrapped to a signed 16-bit integer (as a C cast to ``int16_t``), held in int64."""
+    return ((np.asarray(x, dtype=np.int64) + 0x8000) & 0xFFFF) - 0x8000
+
+
+def fixed_mul16(a: Any, b: Any) -> np.ndarray:
+    """The low 16 bits of ``a`` and ``b`` multiplied as signed numbers, shifted right by 11 (STDP fixed point)."""
+    return (to_int16(a) * to_int16(b)) >> 11
+
+
+def lut_value(delta: Any, lut: np.ndarray) -> np.ndarray:
+    """``lut[delta]``, 0 past the table; a negative ``delta`` (an unsigned wrap on the chip) is past it too."""
+    delta = np.asarray(delta, dtype=np.int64)
+    inside = (delta >= 0) & (delta < lut.size)
+    return np.where(inside, lut[np.clip(delta, 0, lut.size - 1)], 0)
+
+
 def decay_trace(trace: Any, delta: Any, lut: np.ndarray) -> np.ndarray:
     """A 16-bit trace ``trace`` (2048 = 1) after ``delta`` steps: ``(trace * lut[delta]) >> 11``, 0 past the table."""
-    trace = np.asarray(trace, dtype=np.int64)
-    delta = np.asarray(delta, dtype=np.int64)
-    factor = np.where(delta < lut.size, lut[np.minimum(delta, lut.size - 1)], 0)
-    return (trace * factor) >> 11
+    return fixed_mul16(trace, lut_value(delta, lut))
 
 
 def add_spike_to_trace(trace: Any, delta: Any, lut: np.ndarray) -> np.ndarray:
-    """A pair-rule trace at a new spike: the old one decayed over ``delta`` steps, plus one (2048)."""
-    return decay_trace(trace, delta, lut) + STDP_ONE
+    """A pair-rule trace at a new spike: the old one decayed over ``delta`` steps, plus one (2048), as ``int16``."""
+    return to_int16(decay_trace(trace, delta, lut) + STDP_ONE)
 
 
 @dataclass(frozen=True)
@@ -302,6 +317,6 @@ def lif_drive_run(pre_spikes: Any, weights: Any, parameters: dict[str, Any], dt:
                    backend=backend)
 
 
-__all__ = ["LIFConstants", "add_spike_to_trace", "decay_trace", "exp_lut", "from_s1615", "lif_constants",
-           "lif_drive_run", "lif_run", "lif_step_fixed", "lif_step_fixed_numba", "mul_s1615", "mul_u032",
-           "ring_buffer_units", "to_s1615", "to_u032"]
+__all__ = ["LIFConstants", "add_spike_to_trace", "decay_trace", "exp_lut", "fixed_mul16", "from_s1615",
+           "lif_constants", "lif_drive_run", "lif_run", "lif_step_fixed", "lif_step_fixed_numba", "lut_value",
+           "mul_s1615", "mul_u032", "ring_buffer_units", "to_int16", "to_s1615", "to_u032"]

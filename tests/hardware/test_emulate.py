@@ -64,18 +64,6 @@ def test_small_weights_change_the_spikes_in_fixed_point():
     assert _spike_set(*fixed) != _spike_set(engine.times, engine.neurons)
 
 
-def test_plastic_projections_are_refused():
-    from engramsim.learning_rules.stdp import AdditiveWeightDependence, SpikePairRule, STDPMechanism
-    from engramsim.sim.spiking import AllToAll
-
-    net = Network(dt=1.0, backend="numpy")
-    a = Population(2, SpikeSourceArray(spike_times=[[1.0], [2.0]]), label="a")
-    b = Population(2, IF_curr_exp(), label="b")
-    net.add(Projection(a, b, AllToAll(), STDPMechanism(SpikePairRule(), AdditiveWeightDependence()), label="p"))
-    with pytest.raises(ExportError, match="projection 'p': STDP is not emulated"):
-        run_fixed_point(net, 10.0)
-
-
 def test_ca3_functional_test_same_spikes_in_float_and_fixed_point_engine():
     """The whole functional test (learn, recall by cue and by content, forget; STDP in the engine) with the cells
     in sPyNNaker's fixed point and the weights truncated to ring-buffer units: every population spikes at the same

@@ -1,0 +1,196 @@
+"""sPyNNaker's pair STDP in fixed point: by-hand values, the bounded history, the Numba twin, the CA3 memory."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from engramsim.hardware import stdp_fixed as sf
+from engramsim.hardware.emulate import run_fixed_point
+from engramsim.hardware.plan import ExportError
+from engramsim.learning_rules.stdp import AdditiveWeightDependence, SpikePairRule, STDPMechanism, \
+    spynnaker7_synapse_history
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "ca3" / "inputs.json"
+CA3_RULE = {"tau_plus": 3.0, "tau_minus": 3.0, "amp_plus": 6.0, "amp_minus": 6.0, "w_min": 0.0, "w_max": 6.0,
+            "convention": "spynnaker7"}
+
+
+def _one_synapse(pre_steps, post_steps, rule, shift, delay=1, w0_units=0, backend="numpy"):
+    """Units one synapse carries at each presynaptic step, the postsynaptic spikes recorded as the emulator does."""
+    c = sf.pair_rule_constants(rule, shift, delay, 1.0)
+    history = sf.new_history(1)
+    update = sf.row_update if backend == "numpy" else sf.row_update_numba
+    add = sf.add_post_spikes if backend == "numpy" else sf.add_post_spikes_numba
+    units, posts = np.array([w0_units], np.int64), np.zeros(1, np.int64)
+    last = trace = 0
+    carried = []
+    for t in range(max(list(pre_steps) + list(post_steps)) + 1):
+        if t in post_steps:
+            add(np.array([0]), t, *history, c.lut_minus)
+        if t in pre_steps:
+            update(t, last, trace, units, posts, *history, c)
+            trace, last = int(sf.add_spike_to_trace(trace, t - last, c.lut_plus)), t
+            carried.append(int(units[0]))
+    return carried
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_one_pairing_then_depression_by_hand(backend):
+    """Pre at 1, post at 1 (stamped 2), pre at 4, CA3 rule, shift 4.  By hand, lut = 2048, 1467, 1051:
+    potentiation 6 nA x (2048 x 1467 >> 11 = 1467) -> 6 x (1467 << 4) = 140832 raw (4.2979 nA; float 4.2992);
+    depression 6 x (1051 << 4) = 100896 raw; 39936 raw = 1.21875 nA = 2496 units of 2**-11 nA."""
+    assert _one_synapse([1, 4], [1], CA3_RULE, shift=4, backend=backend) == [0, 2496]
+    float_w = spynnaker7_synapse_history([1.0, 4.0], [1.0], 0.0, 1.0, SpikePairRule(3.0, 3.0, 6.0, 6.0),
+                                         AdditiveWeightDependence(0.0, 6.0))
+    assert float_w[-1] == pytest.approx(1.21875, abs=2e-3)  # 1.21869 in double precision
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_increments_below_one_unit_are_lost_at_every_spike(backend):
+    """A_plus = 2**-12 nA at shift 4 (unit 2**-11 nA): each pairing adds less than a unit, the row keeps whole
+    units, so the weight never moves in fixed point while double precision grows by 2**-12 e^{-2/3} r = 1.3e-4 nA
+    per pairing (19 pairings: 0.0025 nA, five units)."""
+    rule = dict(CA3_RULE, amp_plus=2.0 ** -12, amp_minus=0.0)
+    pre = list(range(1, 200, 10))
+    post = [t + 1 for t in pre]
+    assert _one_synapse(pre, post, rule, shift=4, w0_units=100, backend=backend) == [100] * len(pre)
+    float_w = spynnaker7_synapse_history([float(t) for t in pre], [float(t) for t in post], 100 * 2.0 ** -11, 1.0,
+                                         SpikePairRule(3.0, 3.0, 2.0 ** -12, 0.0), AdditiveWeightDependence(0.0, 6.0))
+    traces = [sum(np.exp(-10 * i / 3) for i in range(k)) for k in range(1, 20)]  # r at each earlier pre spike
+    assert float_w[-1] - float_w[0] == pytest.approx(2.0 ** -12 * np.exp(-2 / 3) * sum(traces), rel=1e-9)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_only_fifteen_postsynaptic_spikes_are_remembered(backend):
+    """20 postsynaptic spikes (steps 2..21) between presynaptic spikes at 1 and 40, tau = 20 ms, A_plus = 1 nA,
+    no depression: the chip potentiates by the last 15 (steps 7..21) only.  Double precision over those 15 agrees
+    to 4 units; over all 20 it is 1.6 nA larger."""
+    rule = dict(CA3_RULE, tau_plus=20.0, tau_minus=20.0, amp_plus=1.0, amp_minus=0.0, w_max=100.0)
+    shift = 7
+    unit = 2.0 ** (shift - 15)
+    fixed = _one_synapse([1, 40], list(range(2, 22)), rule, shift=shift, backend=backend)[-1] * unit
+    timing = SpikePairRule(20.0, 20.0, 1.0, 0.0)
+    bounds = AdditiveWeightDependence(0.0, 100.0)
+    last15 = spynnaker7_synapse_history([1.0, 40.0], [float(p) for p in range(7, 22)], 0.0, 1.0, timing, bounds)
+    all20 = spynnaker7_synapse_history([1.0, 40.0], [float(p) for p in range(2, 22)], 0.0, 1.0, timing, bounds)
+    assert fixed == pytest.approx(last15[-1], abs=4 * unit)
+    assert all20[-1] - fixed > 1.5
+
+
+def test_history_keeps_the_placeholder_and_the_newest_fifteen():
+    lut = sf.exp_lut(3.0)
+    count, times, traces = sf.new_history(2)
+    for t in range(1, 21):
+        sf.add_post_spikes(np.array([0]), t, count, times, traces, lut)
+    assert count.tolist() == [15, 0]
+    assert times[0].tolist() == [0] + list(range(6, 21))
+    assert traces[0, 0] == 0 and times[1].tolist() == [0] * 16
+    # a steady train at every step: o -> 2048 / (1 - e^{-1/3}) ~ 7216 in double precision; the table floors it
+    assert 7150 < traces[0, -1] < 7216
+
+
+def test_numba_twin_is_bit_identical_on_random_rows():
+    rng = np.random.default_rng(7)
+    rule = dict(CA3_RULE, tau_plus=5.0, tau_minus=7.0, amp_plus=0.05, amp_minus=0.04, w_min=0.1)
+    c = sf.pair_rule_constants(rule, 3, 2, 1.0)
+    hists = [sf.new_history(40), sf.new_history(40)]
+    units = [rng.integers(400, 20000, 300), None]
+    units[1] = units[0].copy()
+    posts = rng.integers(0, 40, 300)
+    last = trace = 0
+    for t in range(1, 400):
+        fired = np.flatnonzero(rng.random(40) < 0.3)
+        sf.add_post_spikes(fired, t, *hists[0], c.lut_minus)
+        sf.add_post_spikes_numba(fired, t, *hists[1], c.lut_minus)
+        if rng.random() < 0.2:
+            sf.row_update(t, last, trace, units[0], posts, *hists[0], c)
+            sf.row_update_numba(t, last, trace, units[1], posts, *hists[1], c)
+            trace, last = int(sf.add_spike_to_trace(trace, t - last, c.lut_plus)), t
+            np.testing.assert_array_equal(units[0], units[1])
+    for a, b in zip(*hists):
+        np.testing.assert_array_equal(a, b)
+    assert len(set(units[0].tolist())) > 10
+
+
+def _spike_set(times, neurons):
+    return set(zip(np.asarray(times).tolist(), np.asarray(neurons).tolist()))
+
+
+@pytest.mark.parametrize("test_name", ["functional", "stress", "state_map"])
+def test_ca3_published_tests_give_the_same_spikes_with_stdp_in_fixed_point(test_name):
+    """Cells and STDP in fixed point (the emulator, NumPy and Numba) against the engine in double precision: every
+    population spikes at the same (ms, cell) in all three published tests, and every plastic weight as last
+    transmitted agrees to 0.02 nA (measured at most 0.0133 nA: the floored table and truncated products)."""
+    from engramsim.networks.ca3 import build_circuit
+
+    data = json.loads(DATA.read_text())[test_name]
+    circuit = build_circuit(data["n_cues"], data["n_content"], data["in_spike_times"], backend="numpy")
+    fixed = {b: run_fixed_point(circuit.network, data["duration_ms"], backend=b, return_weights=True)
+             for b in ("numpy", "numba")}
+    circuit.network.run(data["duration_ms"])
+    ref = {m.population.label: _spike_set(m.times, m.neurons) for m in circuit.network.monitors if m.kind == "spikes"}
+    assert sum(len(s) for s in ref.values()) > 300
+    for backend, (spikes, weights) in fixed.items():
+        for label in ref:
+            assert _spike_set(*spikes[label]) == ref[label], (backend, label)
+        for proj in circuit.network.projections:
+            if proj.plastic:
+                w = proj.get_weights("list", include_pending=False)
+                np.testing.assert_allclose(weights[proj.label], w, atol=0.02, rtol=0)
+    np.testing.assert_array_equal(fixed["numpy"][1]["CueCue->ContCue:excitatory"],
+                                  fixed["numba"][1]["CueCue->ContCue:excitatory"])
+
+
+def test_the_arrival_convention_and_mixed_time_constants_are_refused():
+    from engramsim.sim.spiking import AllToAll, IF_curr_exp, Network, Population, Projection, SpikeSourceArray
+
+    net = Network(dt=1.0, backend="numpy")
+    a = Population(2, SpikeSourceArray(spike_times=[[1.0], [2.0]]), label="a")
+    b = Population(2, IF_curr_exp(), label="b")
+    net.add(Projection(a, b, AllToAll(), STDPMechanism(SpikePairRule(convention="arrival"),
+                                                       AdditiveWeightDependence()), label="p"))
+    with pytest.raises(ExportError, match="projection 'p': sPyNNaker's pair rule is the 'spynnaker7'"):
+        run_fixed_point(net, 10.0)
+    net = Network(dt=1.0, backend="numpy")
+    a2 = Population(2, SpikeSourceArray(spike_times=[[1.0], [2.0]]), label="a")
+    b2 = Population(2, IF_curr_exp(), label="b")
+    net.add(Projection(a2, b2, AllToAll(), STDPMechanism(SpikePairRule(tau_minus=3.0), AdditiveWeightDependence()),
+                       label="p"))
+    net.add(Projection(a2, b2, AllToAll(), STDPMechanism(SpikePairRule(tau_minus=5.0), AdditiveWeightDependence()),
+                       label="q"))
+    with pytest.raises(ExportError, match="projection 'q': its STDP time constants differ"):
+        run_fixed_point(net, 10.0)
+    with pytest.raises(TypeError, match="return_weights"):
+        run_fixed_point(net, 10.0, return_weights="yes")
+
+
+def test_ring_buffer_saturates_at_sixteen_bits():
+    """200 sources fire together once into one cell with 1 nA each.  At the shift check() predicts (8) one entry
+    holds 512 nA and the cell fires as in float; at shift 5 (a board that chose it for a lower expected rate) an
+    entry saturates at 0xFFFF units = 64 nA and the cell (threshold 100 mV above rest) stays silent; at shift 6
+    it saturates at 128 nA, enough to fire."""
+    from engramsim.hardware.emulate import freeze
+    from engramsim.hardware.spinnaker import check
+    from engramsim.sim.spiking import AllToAll, IF_curr_exp, Network, Population, Projection, SpikeSourceArray, \
+        StaticSynapse
+
+    net = Network(dt=1.0, backend="numpy")
+    src = Population(200, SpikeSourceArray(spike_times=[[1.0]] * 200), label="src")
+    # one weight-6 input raises a slow cell by 5.47 mV (the CA3 calibration): 200 nA by 182 mV, 128 by 117, 64 by 58
+    cell = Population(1, IF_curr_exp(cm=0.27, tau_m=3.0, tau_syn_E=0.3, v_rest=-60.0, v_reset=-60.0,
+                                     v_thresh=40.0), label="cell")
+    cell.record("spikes")
+    net.add(Projection(src, cell, AllToAll(), StaticSynapse(weight=1.0, delay=1.0), label="in"))
+    assert check(net).populations[1].ring_buffer_shift["excitatory"] == 8
+    copy = freeze(net)
+    copy.run(20.0)
+    assert next(m for m in copy.monitors if m.population.label == "cell").times.tolist() == [2.0]
+    assert run_fixed_point(net, 20.0)["cell"][0].tolist() == [2.0]
+    assert run_fixed_point(net, 20.0, shifts={"cell": {"excitatory": 5}})["cell"][0].size == 0
+    assert run_fixed_point(net, 20.0, shifts={"cell": {"excitatory": 6}})["cell"][0].tolist() == [2.0]  # 128 nA
+    with pytest.raises(ValueError, match="shifts: expected"):
+        run_fixed_point(net, 20.0, shifts={"nope": {"excitatory": 5}})
+    with pytest.raises(ValueError, match="shifts\\['cell'\\]\\['excitatory'\\]"):
+        run_fixed_point(net, 20.0, shifts={"cell": {"excitatory": 40}})
