@@ -194,3 +194,21 @@ def test_ring_buffer_saturates_at_sixteen_bits():
         run_fixed_point(net, 20.0, shifts={"nope": {"excitatory": 5}})
     with pytest.raises(ValueError, match="shifts\\['cell'\\]\\['excitatory'\\]"):
         run_fixed_point(net, 20.0, shifts={"cell": {"excitatory": 40}})
+
+
+def test_side_by_side_scenarios_show_where_fixed_point_parts_from_float():
+    """The docs' table on a smaller scale (20 synapses, 3 s): the teacher alone makes the cells fire (same spike
+    counts); truncation at every presynaptic spike costs each synapse less than one unit per spike, and forgetting
+    all but 15 postsynaptic spikes removes most of the potentiation of 100 Hz bursts."""
+    from engramsim.hardware.stdp_comparison import compare, teaching_network
+
+    small = compare("small-amplitudes", n=20, duration=3000.0)
+    assert small["float_spikes"] == small["fixed_spikes"] > 500
+    net = teaching_network("small-amplitudes", n=20, duration=3000.0)
+    pre_spikes = np.mean([len(t) for t in net.populations[0].celltype.times_per_neuron(20)])
+    assert 0 < small["float_mean"] - small["fixed_mean"] < pre_spikes * small["unit"]
+    bursts = compare("long-post-bursts", n=20, duration=3000.0)
+    assert bursts["float_spikes"] == bursts["fixed_spikes"]
+    assert bursts["float_mean"] - bursts["fixed_mean"] > 0.05
+    with pytest.raises(ValueError, match="scenario"):
+        compare("nope")
