@@ -142,6 +142,57 @@ def run_fixed_point(network: Network, duration: float, backend: str = "numpy", r
     return (spikes, emulator.weights()) if return_weights else spikes
 
 
+def simulate(network: Network, duration: float, arithmetic: str = "float", backend: str = "numpy"
+             ) -> tuple[dict[str, tuple[np.ndarray, np.ndarray]], dict[str, np.ndarray]]:
+    """Run ``network`` from its start in double precision or in sPyNNaker's fixed point; the same outputs either way.
+
+    Parameters
+    ----------
+    network
+        A network not yet run (it is left as it is: the engine runs a copy).
+    duration
+        ms.
+    arithmetic
+        ``"float"``: the engine, double precision (cells, and STDP under its ``"spynnaker7"`` rule).
+        ``"spinnaker"``: :func:`run_fixed_point` (cells, STDP and ring buffers in fixed point).
+    backend
+        ``"numpy"`` or ``"numba"``.
+
+    Returns
+    -------
+    spikes, weights
+        ``{population label: (times_ms, neurons)}`` sorted by (time, neuron), and ``{projection label: weights
+        (nA)}`` in the order of ``Projection.get_weights("list")``, plastic ones as each synapse last transmitted
+        them (what sPyNNaker's synaptic matrix holds).
+    """
+    import copy
+
+    check_choice(arithmetic, "arithmetic", ("float", "spinnaker"))
+    check_choice(backend, "backend", ("numpy", "numba"))
+    duration = check_float(duration, "duration", 0.0)
+    if network.t > 0:
+        raise ValueError(f"network: simulate() runs a network from its start, this one has already run (to "
+                         f"{network.t} ms); build it again")
+    if arithmetic == "spinnaker":
+        return run_fixed_point(network, duration, backend=backend, return_weights=True)
+    from engramsim.sim.backends import get_backend
+    from engramsim.sim.spiking.network import SPIKING_CHUNK
+
+    net = copy.deepcopy(network)
+    net.backend = get_backend(backend, kernels=(SPIKING_CHUNK,))
+    recorded = {m.population.label for m in net.monitors if m.kind == "spikes"}
+    monitors = {p.label: (next(m for m in net.monitors if m.kind == "spikes" and m.population is p)
+                          if p.label in recorded else p.record("spikes")) for p in net.populations}
+    net.run(duration)
+    spikes = {}
+    for label, m in monitors.items():
+        order = np.lexsort((m.neurons, m.times))
+        spikes[label] = (np.asarray(m.times)[order], np.asarray(m.neurons)[order])
+    weights = {p.label: p.get_weights("list", include_pending=False) if p.plastic else p.get_weights("list")
+               for p in net.projections}
+    return spikes, weights
+
+
 def _shifts(network: Network, given: dict[str, dict[str, int]] | None) -> dict[str, dict[str, int]]:
     """The predicted ring-buffer shifts, with those ``given`` in their place (checked)."""
     from engramsim.hardware.spinnaker import check
@@ -274,4 +325,4 @@ class _Emulator:
         return {e["proj"].label: e["units"] * 2.0 ** (e["shift"] - 15) for es in self.outgoing.values() for e in es}
 
 
-__all__ = ["freeze", "run_fixed_point", "to_fixed_point"]
+__all__ = ["freeze", "run_fixed_point", "simulate", "to_fixed_point"]

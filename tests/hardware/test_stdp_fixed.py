@@ -212,3 +212,27 @@ def test_side_by_side_scenarios_show_where_fixed_point_parts_from_float():
     assert bursts["float_mean"] - bursts["fixed_mean"] > 0.05
     with pytest.raises(ValueError, match="scenario"):
         compare("nope")
+
+
+def test_simulate_in_either_arithmetic_gives_the_same_layout_and_leaves_the_network_alone():
+    """simulate(..., arithmetic=...) on the CA3 functional test: same spikes, weights within 0.02 nA, the network
+    itself not run; a network that has run, or a wrong arithmetic, is refused."""
+    from engramsim.hardware.emulate import simulate
+    from engramsim.networks.ca3 import build_circuit
+
+    data = json.loads(DATA.read_text())["functional"]
+    circuit = build_circuit(data["n_cues"], data["n_content"], data["in_spike_times"], backend="numpy")
+    out = {a: simulate(circuit.network, data["duration_ms"], arithmetic=a, backend="numba")
+           for a in ("float", "spinnaker")}
+    assert circuit.network.t == 0 and all(m.times.size == 0 for m in circuit.network.monitors)
+    assert set(out["float"][0]) == {p.label for p in circuit.network.populations}
+    for label, (times, neurons) in out["float"][0].items():
+        np.testing.assert_array_equal(times, out["spinnaker"][0][label][0])
+        np.testing.assert_array_equal(neurons, out["spinnaker"][0][label][1])
+    for label, w in out["float"][1].items():
+        np.testing.assert_allclose(out["spinnaker"][1][label], w, atol=0.02, rtol=0)
+    with pytest.raises(ValueError, match="arithmetic"):
+        simulate(circuit.network, 10.0, arithmetic="fixed")
+    circuit.network.run(1.0)
+    with pytest.raises(ValueError, match="already run"):
+        simulate(circuit.network, 10.0)
