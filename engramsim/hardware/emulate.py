@@ -160,9 +160,9 @@ def simulate(network: Network, duration: float, arithmetic: str = "float", backe
 
     Returns
     -------
-    spikes, weights
-        ``{population label: (times_ms, neurons)}`` sorted by (time, neuron), and ``{projection label: weights
-        (nA)}`` in the order of ``Projection.get_weights("list")``, plastic ones as each synapse last transmitted
+    tuple
+        ``(spikes, weights)``: ``{population label: (times_ms, neurons)}`` sorted by (time, neuron), and
+        ``{projection label: weights (nA)}`` in the order of ``Projection.get_weights("list")``, plastic ones as each synapse last transmitted
         them (what sPyNNaker's synaptic matrix holds).
     """
     import copy

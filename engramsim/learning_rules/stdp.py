@@ -54,8 +54,8 @@ stamped up to the end of the run; the depression waits for the next
 presynaptic spike, as the rule says); ``include_pending=False`` the weights
 each synapse last transmitted.  Splitting a run into pieces changes
 neither.  sPyNNaker's fixed-point weights, its 2048-scaled exponential table
-and its finite post-spike history are not emulated here (they belong to the
-hardware layer).
+and its finite post-spike history are not emulated here; the hardware layer
+does that (:mod:`engramsim.hardware.stdp_fixed`).
 """
 
 from __future__ import annotations

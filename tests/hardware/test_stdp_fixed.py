@@ -236,3 +236,29 @@ def test_simulate_in_either_arithmetic_gives_the_same_layout_and_leaves_the_netw
     circuit.network.run(1.0)
     with pytest.raises(ValueError, match="already run"):
         simulate(circuit.network, 10.0)
+
+
+def test_rule_constants_are_what_spynnaker_writes():
+    """sPyNNaker's own additive weight dependence writes w_min, w_max, A_plus, A_minus (global weight scale 1 for
+    current inputs) as the integers pair_rule_constants holds; its own table function gives the same tables."""
+    pytest.importorskip("spynnaker")
+    from spynnaker.pyNN.models.neuron.plasticity.stdp.common import get_exp_lut_array
+    from spynnaker.pyNN.models.neuron.plasticity.stdp.weight_dependence import WeightDependenceAdditive
+
+    class Written:  # what write_parameters hands to its data specification
+        def __init__(self):
+            self.words = []
+
+        def write_value(self, data, data_type):
+            self.words.append(data_type.encode_as_int(data))
+
+    for w_min, w_max, a_plus, a_minus in [(0.0, 6.0, 6.0, 6.0), (0.1, 1.0, 0.0005, 0.00037), (0.0, 2.5, 0.013, 0.2)]:
+        theirs = WeightDependenceAdditive(w_min=w_min, w_max=w_max)
+        theirs.set_a_plus_a_minus(a_plus, a_minus)
+        written = Written()
+        theirs.write_parameters(written, 1.0, np.array([1.0]), 1)
+        c = sf.pair_rule_constants(dict(CA3_RULE, tau_plus=17.0, w_min=w_min, w_max=w_max, amp_plus=a_plus,
+                                        amp_minus=a_minus), 4, 1, 1.0)
+        assert written.words == [c.w_min, c.w_max, c.a2_plus, c.a2_minus]
+        lut = get_exp_lut_array(1.0, 17.0).view(np.uint16)
+        np.testing.assert_array_equal(c.lut_plus, lut[2:2 + int(lut[0])])
