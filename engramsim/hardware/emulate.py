@@ -233,8 +233,12 @@ class _Emulator:
         self.cells, self.sources, self.histories = {}, {}, {}
         for pop in network.populations:
             if isinstance(pop.celltype, SpikeSourceArray):
-                self.sources[pop.label] = [np.rint(t / dt).astype(np.int64)
-                                           for t in pop.celltype.times_per_neuron(pop.size)]
+                trains = [np.rint(np.asarray(t, dtype=float) / dt).astype(np.int64)
+                          for t in pop.celltype.times_per_neuron(pop.size)]
+                steps = np.concatenate(trains + [np.zeros(0, np.int64)])
+                cells = np.repeat(np.arange(pop.size), [len(t) for t in trains])
+                order = np.lexsort((cells, steps))
+                self.sources[pop.label] = (steps[order], cells[order])
             elif type(pop.celltype).__name__ == "IF_curr_exp":
                 shift = self.shifts[pop.label]
                 self.cells[pop.label] = {
@@ -274,8 +278,9 @@ class _Emulator:
     def step(self, t: int) -> None:
         """Step ``t``: sources and cells fire, histories record, every spike is delivered."""
         fired_now: dict[str, np.ndarray] = {}
-        for label, steps in self.sources.items():
-            fired_now[label] = np.array([i for i, s in enumerate(steps) if np.any(s == t)], dtype=np.int64)
+        for label, (steps, cells) in self.sources.items():
+            lo, hi = np.searchsorted(steps, [t, t + 1])
+            fired_now[label] = np.unique(cells[lo:hi])
         for label, st in self.cells.items():
             slot = st["buf"][t % self.depth]
             raw = np.minimum(slot, 0xFFFF) << st["shift"][:, None]
