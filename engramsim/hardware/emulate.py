@@ -17,6 +17,7 @@ gives the engine a copy with fixed-point cells (its STDP in double precision).
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -31,7 +32,7 @@ from engramsim.hardware.fixed_point import (
 )
 from engramsim.hardware.plan import ExportError
 from engramsim.sim.spiking import FromList, Network, Population, Projection, SpikeSourceArray, StaticSynapse
-from engramsim.sim.validation import check_bool, check_choice, check_float, check_int
+from engramsim.sim.validation import check_bool, check_bounded, check_choice, check_float, check_int
 
 
 def freeze(network: Network, spike_times: dict[str, Any] | None = None, backend: str = "numpy") -> Network:
@@ -134,12 +135,21 @@ def run_fixed_point(network: Network, duration: float, backend: str = "numpy", r
     return_weights = check_bool(return_weights, "return_weights")
     network.build()
     dt = network.dt
-    n_steps = int(round(duration / dt))
+    n_steps = _whole_steps(duration, dt)
     emulator = _Emulator(network, backend, _shifts(network, shifts))
     for t in range(n_steps):
         emulator.step(t)
     spikes = emulator.spikes(dt)
     return (spikes, emulator.weights()) if return_weights else spikes
+
+
+def _whole_steps(duration: float, dt: float) -> int:
+    """``duration / dt`` as a whole number of steps, bounded like a run of the engine."""
+    n_steps = duration / dt
+    if abs(n_steps - round(n_steps)) > 1e-9 * max(1.0, n_steps):
+        raise ValueError(f"duration must be a whole number of time steps (dt = {dt} ms), got {duration}")
+    check_bounded(math.ceil(n_steps), f"duration / dt = {duration} ms / {dt} ms", "max_steps")
+    return int(round(n_steps))
 
 
 def simulate(network: Network, duration: float, arithmetic: str = "float", backend: str = "numpy"

@@ -262,3 +262,15 @@ def test_rule_constants_are_what_spynnaker_writes():
         assert written.words == [c.w_min, c.w_max, c.a2_plus, c.a2_minus]
         lut = get_exp_lut_array(1.0, 17.0).view(np.uint16)
         np.testing.assert_array_equal(c.lut_plus, lut[2:2 + int(lut[0])])
+
+
+def test_run_fixed_point_refuses_a_fraction_of_a_step():
+    from engramsim.sim.spiking import IF_curr_exp, Network, Population
+
+    net = Network(dt=1.0, backend="numpy")
+    net.add(Population(2, IF_curr_exp(), label="a"))
+    with pytest.raises(ValueError, match="whole number of time steps"):
+        run_fixed_point(net, 10.5)
+    with pytest.raises(ValueError, match="duration"):
+        run_fixed_point(net, -1.0)
+    assert run_fixed_point(net, 10.0)["a"][0].size == 0
