@@ -28,7 +28,8 @@ from engramsim.experiments.plotting import figure, style
 from engramsim.experiments.registry import Experiment, as_list, register
 from engramsim.experiments.sweep import Metric
 from engramsim.networks.ca3 import POPULATIONS, CA3Memory, Operation
-from engramsim.networks.ca3.operations import DURATION, KINDS, LEARN, RECALL_BY_CONTENT, RECALL_BY_CUE, make_operation
+from engramsim.networks.ca3.operations import KINDS, LEARN, RECALL_BY_CONTENT, RECALL_BY_CUE, operations_from_spec, \
+    random_operations
 from engramsim.sim.validation import check_float, check_int
 
 #: the functional test of the authors' script (experiment 1): (kind, cue, bits, start ms)
@@ -46,16 +47,6 @@ KIND_CODES = {kind: k for k, kind in enumerate(KINDS)}
 
 
 # ----------------------------------------------------------------------------- shared pieces
-def _operations(spec, n_cues: int, n_content: int) -> list[Operation]:
-    ops = []
-    for kind, cue, bits, start in spec:
-        vec = np.zeros(n_content, np.int8)
-        vec[list(bits)] = 1
-        ops.append(make_operation(kind, n_cues, n_content, cue=cue,
-                                  content=vec if kind != RECALL_BY_CUE else None, start=start))
-    return ops
-
-
 def raster_metrics(n_cues: int, n_content: int) -> dict[str, Metric]:
     """One raster metric per population: ``spikes_<P>`` over (``time``, ``<P>_index``)."""
     return {f"spikes_{p}": Metric(f"spikes of {p}", "1", ("time", f"{p}_index")) for p in POPULATIONS}
@@ -175,7 +166,7 @@ FUNCTIONAL_DEFAULTS: dict[str, Any] = {"backend": "auto"}
 def functional_point(params: dict[str, Any], seed: int) -> dict[str, Any]:
     """The authors' functional test through the sequence runner."""
     mem = CA3Memory(5, 10, backend=params["backend"])
-    seq = mem.run_sequence(_operations(FUNCTIONAL_OPERATIONS, 5, 10))
+    seq = mem.run_sequence(operations_from_spec(FUNCTIONAL_OPERATIONS, 5, 10))
     out = raster_values(seq.result, 90)
     out.update(outcome_values(seq.outcomes, 5, 10))
     out["n_exact"] = float(seq.n_exact)
@@ -211,7 +202,7 @@ def state_map_operations() -> list[tuple]:
 def state_map_point(params: dict[str, Any], seed: int) -> dict[str, Any]:
     """The authors' state-map application through the sequence runner."""
     mem = CA3Memory(16, 6, backend=params["backend"])
-    seq = mem.run_sequence(_operations(state_map_operations(), 16, 6))
+    seq = mem.run_sequence(operations_from_spec(state_map_operations(), 16, 6))
     out = raster_values(seq.result, 140)
     out.update(outcome_values(seq.outcomes, 16, 6))
     out["n_exact"] = float(seq.n_exact)
@@ -296,41 +287,6 @@ def check_stress(params: dict[str, Any]) -> None:
                 raise ValueError(f"p_learn + p_recall_by_cue must be <= 1, got {a} + {b}")
 
 
-def random_operations(rng: np.random.Generator, n_cues: int, n_content: int, n_operations: int, density: float,
-                      fragment: int, p_learn: float, p_recall_by_cue: float, gap: int = 0) -> list[tuple]:
-    """A random sequence: learn (new cue or overwrite), recall by cue, recall by a fragment of a stored content.
-
-    Learning picks any cue (so later learns overwrite) and a content with each
-    bit on with probability ``density`` (at least one); recall by cue picks a
-    learned cue; recall by content takes ``fragment`` random bits of a learned
-    cue's content (all of them if it has fewer).  The first operation is a
-    learn, and so is any recall drawn before anything was learned.  Operations
-    follow each other at the documented spacing plus ``gap`` ms.
-    """
-    stored: dict[int, tuple[int, ...]] = {}
-    ops = []
-    t = 0
-    for _ in range(n_operations):
-        u = rng.random()
-        if not stored or u < p_learn:
-            cue = int(rng.integers(n_cues))
-            bits = np.flatnonzero(rng.random(n_content) < density)
-            if bits.size == 0:
-                bits = rng.integers(n_content, size=1)
-            stored[cue] = tuple(int(b) for b in bits)
-            ops.append((LEARN, cue, stored[cue], t))
-        elif u < p_learn + p_recall_by_cue:
-            cue = int(rng.choice(sorted(stored)))
-            ops.append((RECALL_BY_CUE, cue, (), t))
-        else:
-            content = stored[int(rng.choice(sorted(stored)))]
-            k = min(fragment, len(content))
-            ops.append((RECALL_BY_CONTENT, None, tuple(sorted(int(b) for b in rng.choice(content, k, replace=False))),
-                        t))
-        t += DURATION[ops[-1][0]] + gap
-    return ops
-
-
 def classify_false_cues(outcomes) -> tuple[int, int]:
     """False cues of recalls by content: those sharing at least two query bits with the cue's overwritten contents
     (forgotten bits whose weights sum over threshold), and the others."""
@@ -361,7 +317,7 @@ def stress_point(params: dict[str, Any], seed: int) -> dict[str, Any]:
                              int(params["fragment"]), float(params["p_learn"]), float(params["p_recall_by_cue"]),
                              int(params["gap"]))
     mem = CA3Memory(c, m, backend=params["backend"])
-    ops = _operations(spec, c, m)
+    ops = operations_from_spec(spec, c, m)
     t0 = _time.perf_counter()
     seq = mem.run_sequence(ops)
     wall = _time.perf_counter() - t0

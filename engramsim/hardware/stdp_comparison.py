@@ -17,7 +17,12 @@ Scenarios (:data:`SCENARIOS`):
     spikes between two presynaptic ones, of which the chip remembers the last 15, so the potentiation of those
     just after each presynaptic spike is lost.  ``A_plus = A_minus = 0.01`` nA, ``tau = 20`` ms.
 
-``python -m engramsim.hardware.stdp_comparison`` prints the table of ``docs/hardware.md``.
+:func:`ca3_memory` does the same for the CA3 memory on a random sequence of operations (learn, overwrite,
+recall by cue and by content): with larger memories the plastic projections' ring-buffer unit grows (the shift
+must hold ``w_max`` times the in-degree), truncation lowers the learned weights, and weights that sit near a
+cell's single-input threshold end on the other side of it.
+
+``python -m engramsim.hardware.stdp_comparison`` prints the tables of ``docs/hardware.md``.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ import numpy as np
 
 from engramsim.sim.validation import check_choice, check_float, check_int
 
-__all__ = ["SCENARIOS", "Scenario", "compare", "teaching_network"]
+__all__ = ["SCENARIOS", "Scenario", "ca3_memory", "compare", "teaching_network"]
 
 
 @dataclass(frozen=True)
@@ -115,8 +120,50 @@ def compare(scenario: str, n: int = 50, duration: float = 10_000.0, seed: int = 
             "fixed_spikes": int(fixed_spikes["cells"][0].size), "unit": float(unit)}
 
 
+def ca3_memory(n_cues: int, n_content: int, n_operations: int, seed: int = 0, density: float = 0.1,
+               backend: str = "numba") -> dict[str, float]:
+    """A random operation sequence on the CA3 memory in double precision and in fixed point, decoded.
+
+    The sequence is :func:`engramsim.networks.ca3.operations.random_operations` (probabilities 0.4 learn, 0.3
+    recall by cue, 0.3 recall by a 2-bit fragment; each content bit on with probability ``density``).
+
+    Returns
+    -------
+    dict
+        ``exact_float``, ``exact_fixed`` (operations whose answer at OUT equals the ideal CAM's),
+        ``n_operations``, ``spikes`` (all populations, double precision), ``differing_spikes`` (the symmetric
+        difference of the two spike sets), ``max_weight_difference`` (nA, plastic weights as last transmitted)
+        and ``unit`` (nA, the plastic projections' ring-buffer unit).
+    """
+    from engramsim.hardware.emulate import simulate
+    from engramsim.hardware.spinnaker import check
+    from engramsim.networks.ca3 import IdealCAM, build_circuit
+    from engramsim.networks.ca3.operations import decode, input_spikes, operations_from_spec, random_operations, \
+        schedule
+
+    c = check_int(n_cues, "n_cues", minimum=1)
+    m = check_int(n_content, "n_content", minimum=1)
+    n_ops = check_int(n_operations, "n_operations", minimum=1)
+    rng = np.random.default_rng([check_int(seed, "seed", minimum=0), c, m])
+    ops = operations_from_spec(random_operations(rng, c, m, n_ops, density, 2, 0.4, 0.3), c, m)
+    starts = schedule(ops, 0.0)
+    circuit = build_circuit(c, m, input_spikes(ops, starts, c, m), backend=backend)
+    duration = float(starts[-1] + 12.0)
+    runs = {a: simulate(circuit.network, duration, arithmetic=a, backend=backend) for a in ("float", "spinnaker")}
+    sets = {a: {label: set(zip(t.tolist(), n.tolist())) for label, (t, n) in spikes.items()}
+            for a, (spikes, _) in runs.items()}
+    exact = {a: sum(o.exact for o in decode(ops, starts, *runs[a][0]["OUT"], IdealCAM(c, m))) for a in runs}
+    plastic = [p.label for p in circuit.network.projections if p.plastic]
+    return {"n_operations": n_ops, "exact_float": exact["float"], "exact_fixed": exact["spinnaker"],
+            "spikes": sum(len(v) for v in sets["float"].values()),
+            "differing_spikes": sum(len(sets["float"][k] ^ sets["spinnaker"][k]) for k in sets["float"]),
+            "max_weight_difference": max(float(np.abs(runs["float"][1][k] - runs["spinnaker"][1][k]).max())
+                                         for k in plastic),
+            "unit": max(q.weight_unit for q in check(circuit.network).projections if q.plastic)}
+
+
 def main() -> None:
-    """Print the side-by-side table (50 synapses, 10 s, seed 0)."""
+    """Print the side-by-side tables (50 synapses, 10 s, seed 0; the CA3 memory at three sizes)."""
     print("| scenario | initial (nA) | float: mean after 10 s (change) | fixed point: mean (change) | unit (nA) | "
           "post spikes float / fixed |")
     print("|---|---|---|---|---|---|")
@@ -125,6 +172,14 @@ def main() -> None:
         print(f"| {name} | {r['w0']:.3f} | {r['float_mean']:.4f} ({r['float_mean'] - r['w0']:+.4f}) | "
               f"{r['fixed_mean']:.4f} ({r['fixed_mean'] - r['w0']:+.4f}) | {r['unit']:.3g} | "
               f"{r['float_spikes']} / {r['fixed_spikes']} |")
+    print()
+    print("| CA3 memory (c x m, operations) | plastic unit (nA) | exact answers, float | exact answers, fixed point | "
+          "spikes (float) | spikes that differ | largest weight difference (nA) |")
+    print("|---|---|---|---|---|---|---|")
+    for c, m, n in ((10, 10, 200), (50, 50, 200), (100, 100, 300)):
+        r = ca3_memory(c, m, n)
+        print(f"| {c} x {m}, {n} | {r['unit']:.4g} | {r['exact_float']} | {r['exact_fixed']} | {r['spikes']} | "
+              f"{r['differing_spikes']} | {r['max_weight_difference']:.3f} |")
 
 
 if __name__ == "__main__":

@@ -274,3 +274,20 @@ def test_run_fixed_point_refuses_a_fraction_of_a_step():
     with pytest.raises(ValueError, match="duration"):
         run_fixed_point(net, -1.0)
     assert run_fixed_point(net, 10.0)["a"][0].size == 0
+
+
+def test_ca3_memory_at_scale_loses_answers_in_fixed_point():
+    """A random sequence of 200 operations: at 10 x 10 (plastic unit 2**-8 nA) fixed point changes no spike; at
+    50 x 50 (unit 2**-6 nA: the shift holds w_max times an in-degree of 50) truncation lowers learned weights past
+    single-input thresholds, spikes differ and fewer operations answer as the ideal CAM (measured 155 against
+    167 of 200)."""
+    from engramsim.hardware.stdp_comparison import ca3_memory
+
+    small = ca3_memory(10, 10, 200)
+    assert small["unit"] == 2.0 ** -8
+    assert small["differing_spikes"] == 0 and small["exact_fixed"] == small["exact_float"] > 150
+    assert small["max_weight_difference"] < 0.05
+    large = ca3_memory(50, 50, 200)
+    assert large["unit"] == 2.0 ** -6
+    assert large["differing_spikes"] > 20
+    assert large["exact_fixed"] < large["exact_float"]

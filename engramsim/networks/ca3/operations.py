@@ -247,3 +247,49 @@ def decode(operations: list[Operation], starts: list[float], out_times: np.ndarr
         outcomes.append(Outcome(op, s, *got, *want, raster_exact))
         ideal.apply(op)
     return outcomes
+
+
+def random_operations(rng: np.random.Generator, n_cues: int, n_content: int, n_operations: int, density: float,
+                      fragment: int, p_learn: float, p_recall_by_cue: float, gap: int = 0) -> list[tuple]:
+    """A random sequence: learn (new cue or overwrite), recall by cue, recall by a fragment of a stored content.
+
+    Learning picks any cue (so later learns overwrite) and a content with each
+    bit on with probability ``density`` (at least one); recall by cue picks a
+    learned cue; recall by content takes ``fragment`` random bits of a learned
+    cue's content (all of them if it has fewer).  The first operation is a
+    learn, and so is any recall drawn before anything was learned.  Operations
+    follow each other at the documented spacing plus ``gap`` ms.
+    """
+    stored: dict[int, tuple[int, ...]] = {}
+    ops = []
+    t = 0
+    for _ in range(n_operations):
+        u = rng.random()
+        if not stored or u < p_learn:
+            cue = int(rng.integers(n_cues))
+            bits = np.flatnonzero(rng.random(n_content) < density)
+            if bits.size == 0:
+                bits = rng.integers(n_content, size=1)
+            stored[cue] = tuple(int(b) for b in bits)
+            ops.append((LEARN, cue, stored[cue], t))
+        elif u < p_learn + p_recall_by_cue:
+            cue = int(rng.choice(sorted(stored)))
+            ops.append((RECALL_BY_CUE, cue, (), t))
+        else:
+            content = stored[int(rng.choice(sorted(stored)))]
+            k = min(fragment, len(content))
+            ops.append((RECALL_BY_CONTENT, None, tuple(sorted(int(b) for b in rng.choice(content, k, replace=False))),
+                        t))
+        t += DURATION[ops[-1][0]] + gap
+    return ops
+
+
+def operations_from_spec(spec, n_cues: int, n_content: int) -> list[Operation]:
+    """Operations from ``(kind, cue, bits, start)`` tuples (``cue`` None for a recall by content)."""
+    ops = []
+    for kind, cue, bits, start in spec:
+        vec = np.zeros(n_content, np.int8)
+        vec[list(bits)] = 1
+        ops.append(make_operation(kind, n_cues, n_content, cue=cue,
+                                  content=vec if kind != RECALL_BY_CUE else None, start=start))
+    return ops
