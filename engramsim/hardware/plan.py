@@ -163,6 +163,12 @@ def describe(network: Network, target: str, strict: bool = True, convert_stdp: b
         notes.append(f"time step {dt} ms: sPyNNaker's default binaries are built for 0.1 and 1.0 ms")
     pops = [_population(p, target, strict, notes) for p in network.populations]
     projs = [_projection(p, target, dt, notes, bool(convert_stdp)) for p in network.projections]
+    if target == "brian2" and any(p.celltype == "IF_curr_exp" for p in pops):
+        notes.append("IF_curr_exp on Brian2: an arriving weight enters the synaptic current after the step's "
+                     "update, so each hop between cells is one time step later; tau_refrac is exported one step "
+                     "longer (ceil(tau_refrac/dt) + 1 steps), because Brian2 counts the spike's own step in the "
+                     "refractory period and sPyNNaker does not (without it a cell integrates again one step "
+                     "early and fires early)")
     if target == "nest" and any(p.celltype == "IF_curr_exp" for p in pops):
         notes.append("IF_curr_exp on NEST (iaf_psc_exp) integrates exactly, adds an arriving weight to the synaptic "
                      "current as a jump and lets the membrane see it one step later; engramsim and sPyNNaker add "
@@ -210,6 +216,13 @@ def _population(pop: Any, target: str, strict: bool, notes: list[str]) -> Popula
                 continue
             value = pop.initial(key)
             plan.initial_values[key] = float(value[0]) if np.all(value == value[0]) else value
+    if name == "IF_curr_exp" and target == "brian2":
+        from engramsim.sim.spiking.cells.if_curr_exp import refractory_steps
+
+        dt = pop.network.dt
+        steps = refractory_steps(np.atleast_1d(params["tau_refrac"]), dt)
+        refrac = (steps + 1) * dt  # see the note describe() adds
+        params["tau_refrac"] = float(refrac[0]) if np.ndim(params["tau_refrac"]) == 0 else refrac
     if name == "Izhikevich":
         scheme = ct.scheme
         if target == "nest":
