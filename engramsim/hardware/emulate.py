@@ -30,6 +30,7 @@ from engramsim.hardware.fixed_point import (
     ring_buffer_units,
     to_s1615,
 )
+from engramsim.errors import ValidationError, ValidationTypeError
 from engramsim.hardware.plan import ExportError
 from engramsim.sim.spiking import FromList, Network, Population, Projection, SpikeSourceArray, StaticSynapse
 from engramsim.sim.validation import check_bool, check_bounded, check_choice, check_float, check_int
@@ -87,7 +88,7 @@ def _copy(network: Network, spike_times: dict[str, Any] | None, backend: str, fi
         pops[pop.label].record("spikes")
         copy.add(pops[pop.label])
     if spike_times:
-        raise ValueError(f"spike_times names no spike-source population: {sorted(spike_times)}")
+        raise ValidationError(f"spike_times names no spike-source population: {sorted(spike_times)}")
     for proj in network.projections:
         w = proj.get_weights("list")
         if fixed:
@@ -147,7 +148,7 @@ def _whole_steps(duration: float, dt: float) -> int:
     """``duration / dt`` as a whole number of steps, bounded like a run of the engine."""
     n_steps = duration / dt
     if abs(n_steps - round(n_steps)) > 1e-9 * max(1.0, n_steps):
-        raise ValueError(f"duration must be a whole number of time steps (dt = {dt} ms), got {duration}")
+        raise ValidationError(f"duration must be a whole number of time steps (dt = {dt} ms), got {duration}")
     check_bounded(math.ceil(n_steps), f"duration / dt = {duration} ms / {dt} ms", "max_steps")
     return int(round(n_steps))
 
@@ -181,7 +182,7 @@ def simulate(network: Network, duration: float, arithmetic: str = "float", backe
     check_choice(backend, "backend", ("numpy", "numba"))
     duration = check_float(duration, "duration", 0.0)
     if network.t > 0:
-        raise ValueError(f"network: simulate() runs a network from its start, this one has already run (to "
+        raise ValidationError(f"network: simulate() runs a network from its start, this one has already run (to "
                          f"{network.t} ms); build it again")
     if arithmetic == "spinnaker":
         return run_fixed_point(network, duration, backend=backend, return_weights=True)
@@ -211,10 +212,10 @@ def _shifts(network: Network, given: dict[str, dict[str, int]] | None) -> dict[s
     if given is None:
         return shifts
     if not isinstance(given, dict):
-        raise TypeError(f"shifts must be a dict {{population label: {{receptor: shift}}}}, got {given!r}")
+        raise ValidationTypeError(f"shifts must be a dict {{population label: {{receptor: shift}}}}, got {given!r}")
     for label, per_receptor in given.items():
         if label not in shifts or not isinstance(per_receptor, dict):
-            raise ValueError(f"shifts: expected {{population label: {{receptor: shift}}}} with labels from "
+            raise ValidationError(f"shifts: expected {{population label: {{receptor: shift}}}} with labels from "
                              f"{sorted(shifts)}, got {label!r}: {per_receptor!r}")
         for receptor, shift in per_receptor.items():
             check_choice(receptor, "shifts receptor", ("excitatory", "inhibitory"))

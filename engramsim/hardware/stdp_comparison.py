@@ -81,6 +81,7 @@ def teaching_network(scenario: str, n: int = 50, duration: float = 10_000.0, see
     check_choice(scenario, "scenario", tuple(SCENARIOS))
     n = check_int(n, "n", minimum=1)
     duration = check_float(duration, "duration", 20.0)
+    seed = check_int(seed, "seed", minimum=0)
     s = SCENARIOS[scenario]
     rng = np.random.default_rng(seed)
     net = Network(dt=1.0, seed=seed, backend=backend)
@@ -144,6 +145,8 @@ def ca3_memory(n_cues: int, n_content: int, n_operations: int, seed: int = 0, de
     c = check_int(n_cues, "n_cues", minimum=1)
     m = check_int(n_content, "n_content", minimum=1)
     n_ops = check_int(n_operations, "n_operations", minimum=1)
+    density = check_float(density, "density", 0.0, 1.0, strict_minimum=True)
+    check_choice(backend, "backend", ("numpy", "numba"))
     rng = np.random.default_rng([check_int(seed, "seed", minimum=0), c, m])
     ops = operations_from_spec(random_operations(rng, c, m, n_ops, density, 2, 0.4, 0.3), c, m)
     starts = schedule(ops, 0.0)

@@ -49,7 +49,9 @@ from typing import Any
 
 import numpy as np
 
+from engramsim.errors import ValidationError
 from engramsim.hardware.fixed_point import add_spike_to_trace, exp_lut, fixed_mul16, lut_value, to_s1615
+from engramsim.sim.validation import check_float, check_int
 
 __all__ = ["HISTORY_SLOTS", "PairRuleConstants", "add_post_spikes", "add_post_spikes_numba", "mul_accum_fixed",
            "new_history", "pair_rule_constants", "row_update", "row_update_numba"]
@@ -79,11 +81,17 @@ class PairRuleConstants:
 def pair_rule_constants(parameters: dict[str, Any], shift: int, delay: int, dt: float) -> PairRuleConstants:
     """Constants from :meth:`~engramsim.learning_rules.stdp.STDPMechanism.pair_stdp_parameters` (``spynnaker7``)."""
     if parameters.get("convention", "spynnaker7") != "spynnaker7":
-        raise ValueError(f"convention: sPyNNaker's pair rule is the 'spynnaker7' convention, got "
+        raise ValidationError(f"convention: sPyNNaker's pair rule is the 'spynnaker7' convention, got "
                          f"{parameters['convention']!r}")
-    raw = {k: int(to_s1615(parameters[k])) for k in ("amp_plus", "amp_minus", "w_min", "w_max")}
-    return PairRuleConstants(exp_lut(parameters["tau_plus"], dt), exp_lut(parameters["tau_minus"], dt),
-                             raw["amp_plus"], raw["amp_minus"], raw["w_min"], raw["w_max"], int(shift), int(delay))
+    taus = {k: check_float(parameters[k], k, 0.0, strict_minimum=True) for k in ("tau_plus", "tau_minus")}
+    # what fits s16.15 (sPyNNaker sends these four in that format)
+    values = {k: check_float(parameters[k], k, -65536.0, 65535.0) for k in ("amp_plus", "amp_minus", "w_min", "w_max")}
+    if values["w_min"] > values["w_max"]:
+        raise ValidationError(f"w_min must be <= w_max, got {values['w_min']} > {values['w_max']}")
+    raw = {k: int(to_s1615(v)) for k, v in values.items()}
+    return PairRuleConstants(exp_lut(taus["tau_plus"], dt), exp_lut(taus["tau_minus"], dt), raw["amp_plus"],
+                             raw["amp_minus"], raw["w_min"], raw["w_max"], check_int(shift, "shift", 0, 15),
+                             check_int(delay, "delay", 1))
 
 
 def mul_accum_fixed(a: Any, trace: Any) -> np.ndarray:
