@@ -38,7 +38,8 @@ CASES = [
     ("simulate", "duration", bad_float(0.0).filter(lambda v: not isinstance(v, list)),
      lambda v: simulate(small_net(), v)),
     ("pair_rule_constants", "tau_plus", bad_float(0.0, strict_minimum=True).filter(
-        lambda v: not isinstance(v, list)), lambda v: stdp_fixed.pair_rule_constants(dict(RULE, tau_plus=v), 4, 1, 1.0)),
+        lambda v: not isinstance(v, list)),
+     lambda v: stdp_fixed.pair_rule_constants(dict(RULE, tau_plus=v), 4, 1, 1.0)),
     ("pair_rule_constants", "w_max", bad_float(-65536.0, 65535.0).filter(lambda v: not isinstance(v, list)),
      lambda v: stdp_fixed.pair_rule_constants(dict(RULE, w_min=-65536.0, w_max=v), 4, 1, 1.0)),
     ("pair_rule_constants", "shift", bad_int(0, 15), lambda v: stdp_fixed.pair_rule_constants(RULE, v, 1, 1.0)),

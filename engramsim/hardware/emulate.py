@@ -17,11 +17,11 @@ gives the engine a copy with fixed-point cells (its STDP in double precision).
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
+from engramsim.errors import ValidationError, ValidationTypeError
 from engramsim.hardware.fixed_point import (
     add_spike_to_trace,
     lif_constants,
@@ -30,10 +30,11 @@ from engramsim.hardware.fixed_point import (
     ring_buffer_units,
     to_s1615,
 )
-from engramsim.errors import ValidationError, ValidationTypeError
+from engramsim.hardware import stdp_fixed
 from engramsim.hardware.plan import ExportError
 from engramsim.sim.spiking import FromList, Network, Population, Projection, SpikeSourceArray, StaticSynapse
-from engramsim.sim.validation import check_bool, check_bounded, check_choice, check_float, check_int
+from engramsim.sim.spiking.network import whole_steps
+from engramsim.sim.validation import check_bool, check_choice, check_int
 
 
 def freeze(network: Network, spike_times: dict[str, Any] | None = None, backend: str = "numpy") -> Network:
@@ -132,25 +133,15 @@ def run_fixed_point(network: Network, duration: float, backend: str = "numpy", r
     weights (the deferred rule of :func:`engramsim.hardware.stdp_fixed.row_update`).
     """
     check_choice(backend, "backend", ("numpy", "numba"))
-    duration = check_float(duration, "duration", 0.0)
+    n_steps = whole_steps(duration, network.dt)
     return_weights = check_bool(return_weights, "return_weights")
     network.build()
     dt = network.dt
-    n_steps = _whole_steps(duration, dt)
     emulator = _Emulator(network, backend, _shifts(network, shifts))
     for t in range(n_steps):
         emulator.step(t)
     spikes = emulator.spikes(dt)
     return (spikes, emulator.weights()) if return_weights else spikes
-
-
-def _whole_steps(duration: float, dt: float) -> int:
-    """``duration / dt`` as a whole number of steps, bounded like a run of the engine."""
-    n_steps = duration / dt
-    if abs(n_steps - round(n_steps)) > 1e-9 * max(1.0, n_steps):
-        raise ValidationError(f"duration must be a whole number of time steps (dt = {dt} ms), got {duration}")
-    check_bounded(math.ceil(n_steps), f"duration / dt = {duration} ms / {dt} ms", "max_steps")
-    return int(round(n_steps))
 
 
 def simulate(network: Network, duration: float, arithmetic: str = "float", backend: str = "numpy"
@@ -173,17 +164,17 @@ def simulate(network: Network, duration: float, arithmetic: str = "float", backe
     -------
     tuple
         ``(spikes, weights)``: ``{population label: (times_ms, neurons)}`` sorted by (time, neuron), and
-        ``{projection label: weights (nA)}`` in the order of ``Projection.get_weights("list")``, plastic ones as each synapse last transmitted
-        them (what sPyNNaker's synaptic matrix holds).
+        ``{projection label: weights (nA)}`` in the order of ``Projection.get_weights("list")``, plastic ones
+        as each synapse last transmitted them (what sPyNNaker's synaptic matrix holds).
     """
     import copy
 
     check_choice(arithmetic, "arithmetic", ("float", "spinnaker"))
     check_choice(backend, "backend", ("numpy", "numba"))
-    duration = check_float(duration, "duration", 0.0)
+    duration = float(whole_steps(duration, network.dt) * network.dt)
     if network.t > 0:
         raise ValidationError(f"network: simulate() runs a network from its start, this one has already run (to "
-                         f"{network.t} ms); build it again")
+                              f"{network.t} ms); build it again")
     if arithmetic == "spinnaker":
         return run_fixed_point(network, duration, backend=backend, return_weights=True)
     from engramsim.sim.backends import get_backend
@@ -212,11 +203,12 @@ def _shifts(network: Network, given: dict[str, dict[str, int]] | None) -> dict[s
     if given is None:
         return shifts
     if not isinstance(given, dict):
-        raise ValidationTypeError(f"shifts must be a dict {{population label: {{receptor: shift}}}}, got {given!r}")
+        raise ValidationTypeError(f"shifts must be a dict {{population label: {{receptor: shift}}}}, "
+                                  f"got {given!r}")
     for label, per_receptor in given.items():
         if label not in shifts or not isinstance(per_receptor, dict):
             raise ValidationError(f"shifts: expected {{population label: {{receptor: shift}}}} with labels from "
-                             f"{sorted(shifts)}, got {label!r}: {per_receptor!r}")
+                                  f"{sorted(shifts)}, got {label!r}: {per_receptor!r}")
         for receptor, shift in per_receptor.items():
             check_choice(receptor, "shifts receptor", ("excitatory", "inhibitory"))
             shifts[label][receptor] = check_int(shift, f"shifts[{label!r}][{receptor!r}]", 0, 15)
@@ -227,18 +219,16 @@ class _Emulator:
     """The state of a network on its (emulated) cores: cells, ring buffers, postsynaptic histories, rows."""
 
     def __init__(self, network: Network, backend: str, shifts: dict[str, dict[str, int]]):
-        from engramsim.hardware import stdp_fixed
-
-        self.network, self.fixed_rules = network, stdp_fixed
         numba = backend == "numba"
         self.cell_step = lif_step_fixed_numba if numba else lif_step_fixed
         self.row_update = stdp_fixed.row_update_numba if numba else stdp_fixed.row_update
         self.add_post = stdp_fixed.add_post_spikes_numba if numba else stdp_fixed.add_post_spikes
         dt = network.dt
         for proj in network.projections:
-            if proj.plastic and proj.synapse_type.pair_stdp_parameters()["convention"] != "spynnaker7":
+            convention = proj.synapse_type.pair_stdp_parameters()["convention"] if proj.plastic else "spynnaker7"
+            if convention != "spynnaker7":
                 raise ExportError(f"projection {proj.label!r}: sPyNNaker's pair rule is the 'spynnaker7' convention "
-                                  f"(SpikePairRule(convention='spynnaker7')), got 'arrival'")
+                                  f"(SpikePairRule(convention='spynnaker7')), got {convention!r}")
         self.shifts = shifts
         self.depth = max([int(p.delays.max()) for p in network.projections if p.delays.size] + [1]) + 1
         self.cells, self.sources, self.histories = {}, {}, {}
@@ -271,14 +261,14 @@ class _Emulator:
                  "units": ring_buffer_units(proj.get_weights("list"), shift), "shift": shift}
         if proj.plastic:
             delay = int(proj.delays[0]) if proj.delays.size else 1
-            entry["rule"] = self.fixed_rules.pair_rule_constants(proj.synapse_type.pair_stdp_parameters(), shift,
+            entry["rule"] = stdp_fixed.pair_rule_constants(proj.synapse_type.pair_stdp_parameters(), shift,
                                                                  delay, dt)
             entry["row_ptr"] = np.searchsorted(proj.pre_index, np.arange(proj.pre.size + 1))
             entry["last"] = np.zeros(proj.pre.size, np.int64)
             entry["trace"] = np.zeros(proj.pre.size, np.int64)
             timing = (entry["rule"].lut_plus.tolist(), entry["rule"].lut_minus.tolist())
             history = self.histories.setdefault(proj.post.label, {
-                "arrays": self.fixed_rules.new_history(proj.post.size), "lut_minus": entry["rule"].lut_minus,
+                "arrays": stdp_fixed.new_history(proj.post.size), "lut_minus": entry["rule"].lut_minus,
                 "timing": timing, "first": proj.label})
             if history["timing"] != timing:
                 raise ExportError(f"projection {proj.label!r}: its STDP time constants differ from those of "

@@ -57,7 +57,7 @@ SCENARIOS = {
 
 
 def _trains(spec: tuple[str, float], n: int, duration: float, rng: np.random.Generator) -> list[list[float]]:
-    """``n`` spike trains (ms, whole steps of 1 ms) in ``[1, duration - 2]``: Poisson, or regular with a random phase."""
+    """``n`` spike trains (ms, whole steps) in ``[1, duration - 2]``: Poisson, or regular with a random phase."""
     kind, value = spec
     if kind == "regular":
         return [np.arange(1.0 + rng.integers(0, int(value)), duration - 1.0, value).tolist() for _ in range(n)]

@@ -82,10 +82,11 @@ def pair_rule_constants(parameters: dict[str, Any], shift: int, delay: int, dt: 
     """Constants from :meth:`~engramsim.learning_rules.stdp.STDPMechanism.pair_stdp_parameters` (``spynnaker7``)."""
     if parameters.get("convention", "spynnaker7") != "spynnaker7":
         raise ValidationError(f"convention: sPyNNaker's pair rule is the 'spynnaker7' convention, got "
-                         f"{parameters['convention']!r}")
+                              f"{parameters['convention']!r}")
     taus = {k: check_float(parameters[k], k, 0.0, strict_minimum=True) for k in ("tau_plus", "tau_minus")}
     # what fits s16.15 (sPyNNaker sends these four in that format)
-    values = {k: check_float(parameters[k], k, -65536.0, 65535.0) for k in ("amp_plus", "amp_minus", "w_min", "w_max")}
+    values = {k: check_float(parameters[k], k, -65536.0, 65535.0)
+              for k in ("amp_plus", "amp_minus", "w_min", "w_max")}
     if values["w_min"] > values["w_max"]:
         raise ValidationError(f"w_min must be <= w_max, got {values['w_min']} > {values['w_max']}")
     raw = {k: int(to_s1615(v)) for k, v in values.items()}
@@ -132,7 +133,7 @@ def row_update(t: int, last_pre: int, last_trace: int, units: np.ndarray, posts:
     Vectorised over the row's synapses: the history's 15 slots are visited in time order.
     """
     d = c.delay
-    w = np.asarray(units, dtype=np.int64)[:] << c.shift
+    w = np.asarray(units, dtype=np.int64) << c.shift
     begin = last_pre - d if last_pre >= d else 0
     end = t - d if t >= d else 0
     n = count[posts]

@@ -40,12 +40,26 @@ from engramsim.sim.spiking.projection import (  # noqa: F401 (the names scripts 
 from engramsim.sim.validation import check_bounded, check_float
 
 __all__ = ["DENSE_THRESHOLD", "MAX_DELAY_STEPS", "SPIKING_CHUNK", "Network", "Population", "Projection",
-           "StaticSynapse"]
+           "StaticSynapse", "whole_steps"]
 
 #: the engine's loop over a block of steps (NumPy reference written against the array namespace, Numba twin)
 SPIKING_CHUNK = KernelSpec("spiking_chunk", {"numpy": "engramsim.sim.spiking.kernels_numpy:spiking_chunk",
                                              "numba": "engramsim.sim.spiking.kernels_numba:spiking_chunk"},
                            xp_generic=True)
+
+
+def whole_steps(duration: Any, dt: float) -> int:
+    """``duration`` (ms, checked) as a whole number of steps of ``dt``, bounded by the ``max_steps`` limit.
+
+    The bound is checked before anything is built or run: a tiny ``dt`` or a huge duration would otherwise run
+    for ages.
+    """
+    duration = check_float(duration, "duration", 0.0)
+    n_steps = duration / dt
+    check_bounded(math.ceil(n_steps), f"duration / dt = {duration} ms / {dt} ms", "max_steps")
+    if abs(n_steps - round(n_steps)) > 1e-9 * max(1.0, n_steps):
+        raise ValidationError(f"duration must be a whole number of time steps (dt = {dt} ms), got {duration}")
+    return int(round(n_steps))
 
 
 class Network(Persistent):
@@ -147,14 +161,9 @@ class Network(Persistent):
 
     def run(self, duration: float) -> "Network":
         """Advance the network by ``duration`` ms (a whole number of steps)."""
-        duration = check_float(duration, "duration", 0.0)
-        n_steps = duration / self.dt
-        # bounded before anything is built or run (a tiny dt or a huge duration would otherwise run for ages)
-        check_bounded(math.ceil(n_steps), f"duration / dt = {duration} ms / {self.dt} ms", "max_steps")
-        if abs(n_steps - round(n_steps)) > 1e-9 * max(1.0, n_steps):
-            raise ValidationError(f"duration must be a whole number of time steps (dt = {self.dt} ms), got {duration}")
+        n_steps = whole_steps(duration, self.dt)
         self.build()
-        self.engine.run(int(round(n_steps)))
+        self.engine.run(n_steps)
         return self
 
     _TRANSIENT = ("engine",)
