@@ -5,13 +5,11 @@ its code generation touches the test process.
 """
 
 import importlib.util
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from runners import load_npz, run_script
 
 if importlib.util.find_spec("brian2") is None or importlib.util.find_spec("pyNN") is None:
     pytest.skip("needs Brian2 and PyNN", allow_module_level=True)
@@ -22,13 +20,8 @@ RUNNER = Path(__file__).with_name("pynn_brian2_run.py")
 @pytest.fixture(scope="module")
 def results(tmp_path_factory):
     out = tmp_path_factory.mktemp("brian2") / "results.npz"
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [os.environ.get("PYTHONPATH"), str(
-        Path(__file__).parents[2])])))
-    proc = subprocess.run([sys.executable, str(RUNNER), str(out)], capture_output=True, text=True, timeout=600,
-                          env=env)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    with np.load(out) as f:
-        return {k: f[k] for k in f.files}
+    run_script(RUNNER, str(out))
+    return load_npz(out)
 
 
 def test_every_synapse_reads_back_unchanged(results):

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from runners import load_npz, run_script
 
 # looked for, never imported here: NEST imported into the test process changes what runs after it
 if importlib.util.find_spec("nest") is None or importlib.util.find_spec("pyNN") is None:
@@ -22,13 +23,8 @@ RUNNER = Path(__file__).with_name("pynn_nest_run.py")
 @pytest.fixture(scope="module")
 def results(tmp_path_factory):
     out = tmp_path_factory.mktemp("pynn") / "results.npz"
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [os.environ.get("PYTHONPATH"), str(
-        Path(__file__).parents[2])])))
-    proc = subprocess.run([sys.executable, str(RUNNER), str(out)], capture_output=True, text=True, timeout=600,
-                          env=env)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    with np.load(out) as f:
-        return {k: f[k] for k in f.files}
+    run_script(RUNNER, str(out))
+    return load_npz(out)
 
 
 @pytest.mark.parametrize("case,projections", [

@@ -1,8 +1,6 @@
 """The SpiNNaker check: hand-computed limits, and predictions against sPyNNaker's virtual board."""
 
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -12,6 +10,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from cases import CASES, long_row_net  # noqa: E402
+from runners import run_script  # noqa: E402
 
 from engramsim.hardware.spinnaker import (  # noqa: E402
     BOARD_APP_CORES,
@@ -86,11 +85,7 @@ def mapped(tmp_path_factory):
     (home / ".spynnaker.cfg").write_text("[Machine]\nvirtual_board = True\nversion = 5\n\n"
                                          "[Reports]\nwrite_network_graph = False\n")
     out = home / "mapped.json"
-    env = dict(os.environ, HOME=str(home), PYTHONPATH=os.pathsep.join(
-        filter(None, [os.environ.get("PYTHONPATH"), str(Path(__file__).parents[2])])))
-    proc = subprocess.run([sys.executable, str(RUNNER), str(out), *MAPPED], capture_output=True, text=True,
-                          timeout=900, env=env, cwd=home)
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    run_script(RUNNER, str(out), *MAPPED, timeout=900, env={"HOME": str(home)}, cwd=home)
     return json.loads(out.read_text())
 
 
