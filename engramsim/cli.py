@@ -8,7 +8,7 @@
     engramsim run EXPERIMENT [--set key=value ...] [--out PATH] [--workers N | --scheduler ADDRESS]
                              [--backend NAME] [--seeds K] [--no-plot] [--force] [--quiet] [--debug]
     engramsim plot RESULT.nc [--out FIGURE.png] [--force]
-    engramsim export MODEL --target pynn-script|spinnaker-report|nir --out PATH [--set key=value ...]
+    engramsim export MODEL --target pynn-script|spinnaker-report|fixed-point-report|nir --out PATH [--set key=value ...]
 
 ``--set key=a,b,c`` sweeps a list, ``--set key=start:stop:step`` sweeps a
 range including both ends, ``--set seeds=K`` sets the number of seeds.
@@ -316,7 +316,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p_export = sub.add_parser("export", help="write a built-in network for PyNN, SpiNNaker or NIR")
     p_export.add_argument("model", help="ca3 or izhikevich-2003")
-    p_export.add_argument("--target", required=True, choices=("pynn-script", "spinnaker-report", "nir"))
+    from engramsim.hardware.export import TARGETS
+
+    p_export.add_argument("--target", required=True, choices=TARGETS)
     p_export.add_argument("--out", required=True, help="output path (.py, .txt or .json, .nir)")
     p_export.add_argument("--set", action="append", metavar="KEY=VALUE",
                           help="a model parameter, duration (ms), simulator (nest, spiNNaker, brian2) or dt_nir (s)")

@@ -5,6 +5,7 @@
     engramsim export ca3 --target pynn-script --out ca3_nest.py --set simulator=nest
     engramsim export izhikevich-2003 --target spinnaker-report --out izh.txt --set connection_probability=0.1
     engramsim export ca3 --target nir --out ca3.nir
+    engramsim export ca3 --target fixed-point-report --out ca3-fixed.txt --set n_cues=50 --set n_content=50
 
 ``ca3`` is the CA3 memory with a demonstration input: learn cue 0 with
 content ``{0, 1, 8, 9}`` (held 3 ms from t = 2 ms: NEST's sources need
@@ -23,7 +24,7 @@ from typing import Any
 from engramsim.errors import ValidationError
 from engramsim.sim.validation import check_choice
 
-TARGETS = ("pynn-script", "spinnaker-report", "nir")
+TARGETS = ("pynn-script", "spinnaker-report", "fixed-point-report", "nir")
 SIMULATORS = ("nest", "spiNNaker", "brian2")
 
 
@@ -71,7 +72,10 @@ def export_model(model: str, target: str, out: str | os.PathLike, overrides: dic
     target
         ``"pynn-script"`` (a standalone PyNN script, ``--set simulator=``),
         ``"spinnaker-report"`` (:func:`engramsim.hardware.spinnaker.check` as a
-        table, or as JSON when ``out`` ends in ``.json``) or ``"nir"``.
+        table, or as JSON when ``out`` ends in ``.json``), ``"fixed-point-report"``
+        (:func:`engramsim.hardware.arithmetic_report.compare_arithmetics` over
+        ``duration``: the network in double precision and in sPyNNaker's fixed
+        point, as a table or JSON) or ``"nir"``.
     out
         Output path.
     overrides
@@ -106,10 +110,15 @@ def export_model(model: str, target: str, out: str | os.PathLike, overrides: dic
             raise ValidationError(f"out: a PyNN script ends in .py, got {str(out)!r}")
         return write_pynn_script(network, out, simulator=simulator, duration=duration,
                                  strict=simulator == "nest")
-    if target == "spinnaker-report":
-        from engramsim.hardware.spinnaker import check
+    if target in ("spinnaker-report", "fixed-point-report"):
+        if target == "spinnaker-report":
+            from engramsim.hardware.spinnaker import check
 
-        report = check(network)
+            report: Any = check(network)
+        else:
+            from engramsim.hardware.arithmetic_report import compare_arithmetics
+
+            report = compare_arithmetics(network, duration, backend="numba")
         text = json.dumps(report.to_dict(), indent=1) if out.suffix == ".json" else str(report) + "\n"
         out.write_text(text)
         return out

@@ -136,8 +136,7 @@ def ca3_memory(n_cues: int, n_content: int, n_operations: int, seed: int = 0, de
         difference of the two spike sets), ``max_weight_difference`` (nA, plastic weights as last transmitted)
         and ``unit`` (nA, the plastic projections' ring-buffer unit).
     """
-    from engramsim.hardware.emulate import simulate
-    from engramsim.hardware.spinnaker import check
+    from engramsim.hardware.arithmetic_report import compare_arithmetics
     from engramsim.networks.ca3 import IdealCAM, build_circuit
     from engramsim.networks.ca3.operations import decode, input_spikes, operations_from_spec, random_operations, \
         schedule
@@ -151,18 +150,15 @@ def ca3_memory(n_cues: int, n_content: int, n_operations: int, seed: int = 0, de
     ops = operations_from_spec(random_operations(rng, c, m, n_ops, density, 2, 0.4, 0.3), c, m)
     starts = schedule(ops, 0.0)
     circuit = build_circuit(c, m, input_spikes(ops, starts, c, m), backend=backend)
-    duration = float(starts[-1] + 12.0)
-    runs = {a: simulate(circuit.network, duration, arithmetic=a, backend=backend) for a in ("float", "spinnaker")}
-    sets = {a: {label: set(zip(t.tolist(), n.tolist())) for label, (t, n) in spikes.items()}
-            for a, (spikes, _) in runs.items()}
-    exact = {a: sum(o.exact for o in decode(ops, starts, *runs[a][0]["OUT"], IdealCAM(c, m))) for a in runs}
-    plastic = [p.label for p in circuit.network.projections if p.plastic]
+    report = compare_arithmetics(circuit.network, float(starts[-1] + 12.0), backend=backend)
+    exact = {a: sum(o.exact for o in decode(ops, starts, *spikes["OUT"], IdealCAM(c, m)))
+             for a, (spikes, _) in report.runs.items()}
+    plastic = [q for q in report.projections if q.plastic]
     return {"n_operations": n_ops, "exact_float": exact["float"], "exact_fixed": exact["spinnaker"],
-            "spikes": sum(len(v) for v in sets["float"].values()),
-            "differing_spikes": sum(len(sets["float"][k] ^ sets["spinnaker"][k]) for k in sets["float"]),
-            "max_weight_difference": max(float(np.abs(runs["float"][1][k] - runs["spinnaker"][1][k]).max())
-                                         for k in plastic),
-            "unit": max(q.weight_unit for q in check(circuit.network).projections if q.plastic)}
+            "spikes": sum(p.spikes_float for p in report.populations),
+            "differing_spikes": sum(p.differing for p in report.populations),
+            "max_weight_difference": max(q.max_weight_difference for q in plastic),
+            "unit": max(q.unit for q in plastic)}
 
 
 def main() -> None:

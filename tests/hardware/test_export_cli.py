@@ -49,3 +49,27 @@ def test_bad_export_is_one_clear_line(tmp_path, capsys, args, message):
     assert main(args) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err and err.count("\n") == 1
+
+
+def test_fixed_point_report_of_ca3(tmp_path):
+    """The built-in CA3 demonstration behaves the same in fixed point: every population's spikes agree, the
+    plastic weights to a few units; the table and the JSON say so."""
+    out = tmp_path / "ca3.json"
+    assert main(["export", "ca3", "--target", "fixed-point-report", "--out", str(out), "--set", "duration=40"]) == 0
+    report = json.loads(out.read_text())
+    assert report["same_spikes"] and report["duration_ms"] == 40.0
+    assert {p["label"] for p in report["populations"]} >= {"IN", "OUT", "CueCue"}
+    assert sum(p["spikes_float"] for p in report["populations"]) > 50
+    plastic = [q for q in report["projections"] if q["plastic"]]
+    assert len(plastic) == 2 and all(0 < q["max_weight_difference"] < 4 * q["unit"] for q in plastic)
+    table = tmp_path / "ca3.txt"
+    assert main(["export", "ca3", "--target", "fixed-point-report", "--out", str(table)]) == 0
+    assert "the same spikes" in table.read_text() and "largest weight difference" in table.read_text()
+
+
+def test_fixed_point_report_refuses_what_the_emulator_cannot_run(tmp_path, capsys):
+    args = ["export", "izhikevich-2003", "--target", "fixed-point-report", "--out", str(tmp_path / "i.txt"),
+            "--set", "n_neurons=20", "--set", "duration=10"]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "runs IF_curr_exp cells and spike-source arrays" in err and err.count("\n") == 1

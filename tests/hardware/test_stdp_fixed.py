@@ -291,3 +291,30 @@ def test_ca3_memory_at_scale_loses_answers_in_fixed_point():
     assert large["unit"] == 2.0 ** -6
     assert large["differing_spikes"] > 20
     assert large["exact_fixed"] < large["exact_float"]
+
+
+def test_arithmetic_report_finds_the_first_difference():
+    """A short teaching network (5 synapses, 500 ms) keeps its spikes and its weights within 0.01 nA; on the
+    50 x 50 memory the report's differing spikes equal a direct comparison of the two runs, and each population's
+    first difference is the earliest (ms) among its own."""
+    from engramsim.hardware.arithmetic_report import compare_arithmetics
+    from engramsim.hardware.stdp_comparison import teaching_network
+
+    report = compare_arithmetics(teaching_network("small-amplitudes", n=5, duration=500.0), 500.0)
+    assert report.same_spikes and "the same spikes" in str(report)
+    plastic = next(q for q in report.projections if q.plastic)
+    assert 0 < plastic.max_weight_difference < 0.01
+    from engramsim.networks.ca3 import build_circuit
+    from engramsim.networks.ca3.operations import input_spikes, operations_from_spec, random_operations, schedule
+
+    rng = np.random.default_rng([0, 50, 50])
+    ops = operations_from_spec(random_operations(rng, 50, 50, 200, 0.1, 2, 0.4, 0.3), 50, 50)
+    starts = schedule(ops, 0.0)
+    net = build_circuit(50, 50, input_spikes(ops, starts, 50, 50), backend="numba").network
+    report = compare_arithmetics(net, float(starts[-1] + 12))
+    assert not report.same_spikes and "the spikes differ" in str(report)
+    (sf, _), (ss, _) = report.runs["float"], report.runs["spinnaker"]
+    for p in report.populations:
+        diff = _spike_set(*sf[p.label]) ^ _spike_set(*ss[p.label])
+        assert p.differing == len(diff)
+        assert p.first_difference_ms == (min(t for t, _ in diff) if diff else None)
