@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from reliability_support import PROPERTY, assert_refused, bad_bool, bad_choice, bad_float, bad_int
 
 from engramsim.hardware import stdp_comparison, stdp_fixed
+from engramsim.hardware.arithmetic_report import compare_arithmetics
 from engramsim.hardware.emulate import run_fixed_point, simulate
 from engramsim.sim.spiking import IF_curr_exp, Network, OneToOne, Population, Projection, SpikeSourceArray, \
     StaticSynapse
@@ -50,6 +51,10 @@ CASES = [
     ("teaching_network", "duration", bad_float(20.0).filter(lambda v: not isinstance(v, list)),
      lambda v: stdp_comparison.teaching_network("small-amplitudes", duration=v)),
     ("teaching_network", "seed", bad_int(0), lambda v: stdp_comparison.teaching_network("small-amplitudes", seed=v)),
+    ("compare_arithmetics", "backend", bad_choice(("numpy", "numba")),
+     lambda v: compare_arithmetics(small_net(), 5.0, backend=v)),
+    ("compare_arithmetics", "duration", bad_float(0.0).filter(lambda v: not isinstance(v, list)),
+     lambda v: compare_arithmetics(small_net(), v)),
     ("ca3_memory", "n_cues", bad_int(1), lambda v: stdp_comparison.ca3_memory(v, 5, 5)),
     ("ca3_memory", "n_operations", bad_int(1), lambda v: stdp_comparison.ca3_memory(5, 5, v)),
     ("ca3_memory", "density", bad_float(0.0, 1.0, strict_minimum=True).filter(lambda v: not isinstance(v, list)),
