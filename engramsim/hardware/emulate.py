@@ -103,7 +103,8 @@ def _copy(network: Network, spike_times: dict[str, Any] | None, backend: str, fi
 
 
 def run_fixed_point(network: Network, duration: float, backend: str = "numpy", return_weights: bool = False,
-                    shifts: dict[str, dict[str, int]] | None = None) -> Any:
+                    shifts: dict[str, dict[str, int]] | None = None,
+                    history_slots: int = stdp_fixed.HISTORY_SLOTS) -> Any:
     """Spikes of every population, ``{label: (times_ms, neurons)}`` sorted by (time, neuron), in fixed point.
 
     Parameters
@@ -124,6 +125,10 @@ def run_fixed_point(network: Network, duration: float, backend: str = "numpy", r
         Ring-buffer shifts ``{population label: {receptor: shift}}`` replacing those
         :func:`~engramsim.hardware.spinnaker.check` predicts (for instance the ones a board run reported);
         populations and receptors not named keep the prediction.
+    history_slots
+        Slots of each cell's postsynaptic spike history, the first a placeholder (sPyNNaker's
+        ``MAX_POST_SYNAPTIC_EVENTS``, 16: 15 spikes remembered).  More slots ask what a chip with a longer
+        history would do.
 
     Notes
     -----
@@ -137,7 +142,8 @@ def run_fixed_point(network: Network, duration: float, backend: str = "numpy", r
     return_weights = check_bool(return_weights, "return_weights")
     network.build()
     dt = network.dt
-    emulator = _Emulator(network, backend, _shifts(network, shifts))
+    history_slots = check_int(history_slots, "history_slots", minimum=2)
+    emulator = _Emulator(network, backend, _shifts(network, shifts), history_slots)
     for t in range(n_steps):
         emulator.step(t)
     spikes = emulator.spikes(dt)
@@ -218,7 +224,8 @@ def _shifts(network: Network, given: dict[str, dict[str, int]] | None) -> dict[s
 class _Emulator:
     """The state of a network on its (emulated) cores: cells, ring buffers, postsynaptic histories, rows."""
 
-    def __init__(self, network: Network, backend: str, shifts: dict[str, dict[str, int]]):
+    def __init__(self, network: Network, backend: str, shifts: dict[str, dict[str, int]], history_slots: int):
+        self.history_slots = history_slots
         numba = backend == "numba"
         self.cell_step = lif_step_fixed_numba if numba else lif_step_fixed
         self.row_update = stdp_fixed.row_update_numba if numba else stdp_fixed.row_update
@@ -267,9 +274,11 @@ class _Emulator:
             entry["last"] = np.zeros(proj.pre.size, np.int64)
             entry["trace"] = np.zeros(proj.pre.size, np.int64)
             timing = (entry["rule"].lut_plus.tolist(), entry["rule"].lut_minus.tolist())
-            history = self.histories.setdefault(proj.post.label, {
-                "arrays": stdp_fixed.new_history(proj.post.size), "lut_minus": entry["rule"].lut_minus,
-                "timing": timing, "first": proj.label})
+            if proj.post.label not in self.histories:
+                self.histories[proj.post.label] = {
+                    "arrays": stdp_fixed.new_history(proj.post.size, self.history_slots),
+                    "lut_minus": entry["rule"].lut_minus, "timing": timing, "first": proj.label}
+            history = self.histories[proj.post.label]
             if history["timing"] != timing:
                 raise ExportError(f"projection {proj.label!r}: its STDP time constants differ from those of "
                                   f"{history['first']!r} onto the same population {proj.post.label!r}; sPyNNaker "

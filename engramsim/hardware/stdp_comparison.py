@@ -18,9 +18,9 @@ Scenarios (:data:`SCENARIOS`):
     just after each presynaptic spike is lost.  ``A_plus = A_minus = 0.01`` nA, ``tau = 20`` ms.
 
 :func:`ca3_memory` does the same for the CA3 memory on a random sequence of operations (learn, overwrite,
-recall by cue and by content): with larger memories the plastic projections' ring-buffer unit grows (the shift
-must hold ``w_max`` times the in-degree), truncation lowers the learned weights, and weights that sit near a
-cell's single-input threshold end on the other side of it.
+recall by cue and by content), and once more in fixed point with a postsynaptic history that forgets nothing:
+in larger memories a content cell fires more than 15 times between two spikes of a cue, and the chip forgets the
+pairings whose potentiation the deferred rule would apply at the cue's next spike.
 
 ``python -m engramsim.hardware.stdp_comparison`` prints the tables of ``docs/hardware.md``.
 """
@@ -132,11 +132,13 @@ def ca3_memory(n_cues: int, n_content: int, n_operations: int, seed: int = 0, de
     -------
     dict
         ``exact_float``, ``exact_fixed`` (operations whose answer at OUT equals the ideal CAM's),
+        ``exact_fixed_long_history`` (the same in fixed point with a postsynaptic history that forgets nothing),
         ``n_operations``, ``spikes`` (all populations, double precision), ``differing_spikes`` (the symmetric
         difference of the two spike sets), ``max_weight_difference`` (nA, plastic weights as last transmitted)
         and ``unit`` (nA, the plastic projections' ring-buffer unit).
     """
     from engramsim.hardware.arithmetic_report import compare_arithmetics
+    from engramsim.hardware.emulate import run_fixed_point
     from engramsim.networks.ca3 import IdealCAM, build_circuit
     from engramsim.networks.ca3.operations import decode, input_spikes, operations_from_spec, random_operations, \
         schedule
@@ -150,11 +152,16 @@ def ca3_memory(n_cues: int, n_content: int, n_operations: int, seed: int = 0, de
     ops = operations_from_spec(random_operations(rng, c, m, n_ops, density, 2, 0.4, 0.3), c, m)
     starts = schedule(ops, 0.0)
     circuit = build_circuit(c, m, input_spikes(ops, starts, c, m), backend=backend)
-    report = compare_arithmetics(circuit.network, float(starts[-1] + 12.0), backend=backend)
-    exact = {a: sum(o.exact for o in decode(ops, starts, *spikes["OUT"], IdealCAM(c, m)))
-             for a, (spikes, _) in report.runs.items()}
+    duration = float(starts[-1] + 12.0)
+    report = compare_arithmetics(circuit.network, duration, backend=backend)
+    outs = {a: spikes["OUT"] for a, (spikes, _) in report.runs.items()}
+    # the same chip with a history long enough for every postsynaptic spike of the run
+    outs["long_history"] = run_fixed_point(circuit.network, duration, backend=backend,
+                                           history_slots=int(duration) + 2)["OUT"]
+    exact = {a: sum(o.exact for o in decode(ops, starts, *out, IdealCAM(c, m))) for a, out in outs.items()}
     plastic = [q for q in report.projections if q.plastic]
     return {"n_operations": n_ops, "exact_float": exact["float"], "exact_fixed": exact["spinnaker"],
+            "exact_fixed_long_history": exact["long_history"],
             "spikes": sum(p.spikes_float for p in report.populations),
             "differing_spikes": sum(p.differing for p in report.populations),
             "max_weight_difference": max(q.max_weight_difference for q in plastic),
@@ -172,13 +179,13 @@ def main() -> None:
               f"{r['fixed_mean']:.4f} ({r['fixed_mean'] - r['w0']:+.4f}) | {r['unit']:.3g} | "
               f"{r['float_spikes']} / {r['fixed_spikes']} |")
     print()
-    print("| CA3 memory (c x m, operations) | plastic unit (nA) | exact answers, float | exact answers, fixed point | "
-          "spikes (float) | spikes that differ | largest weight difference (nA) |")
+    print("| CA3 memory (c x m, operations) | exact answers, float | exact answers, fixed point | fixed point, "
+          "history forgetting nothing | spikes (float) | spikes that differ | largest weight difference (nA) |")
     print("|---|---|---|---|---|---|---|")
     for c, m, n in ((10, 10, 200), (50, 50, 200), (100, 100, 300)):
         r = ca3_memory(c, m, n)
-        print(f"| {c} x {m}, {n} | {r['unit']:.4g} | {r['exact_float']} | {r['exact_fixed']} | {r['spikes']} | "
-              f"{r['differing_spikes']} | {r['max_weight_difference']:.3f} |")
+        print(f"| {c} x {m}, {n} | {r['exact_float']} | {r['exact_fixed']} | {r['exact_fixed_long_history']} | "
+              f"{r['spikes']} | {r['differing_spikes']} | {r['max_weight_difference']:.3f} |")
 
 
 if __name__ == "__main__":

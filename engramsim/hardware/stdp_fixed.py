@@ -101,9 +101,14 @@ def mul_accum_fixed(a: Any, trace: Any) -> np.ndarray:
     return (np.asarray(a, dtype=np.int64) * t) >> 15
 
 
-def new_history(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """An empty postsynaptic history of ``n`` cells: ``(count, times, traces)``, the placeholder in slot 0."""
-    return (np.zeros(n, np.int64), np.zeros((n, HISTORY_SLOTS), np.int64), np.zeros((n, HISTORY_SLOTS), np.int64))
+def new_history(n: int, slots: int = HISTORY_SLOTS) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """An empty postsynaptic history of ``n`` cells: ``(count, times, traces)``, the placeholder in slot 0.
+
+    ``slots``: sPyNNaker's ``MAX_POST_SYNAPTIC_EVENTS`` (16, a compile-time constant of its binaries); more
+    slots ask what a chip that remembered more postsynaptic spikes would do.
+    """
+    slots = check_int(slots, "slots", minimum=2)
+    return (np.zeros(n, np.int64), np.zeros((n, slots), np.int64), np.zeros((n, slots), np.int64))
 
 
 def add_post_spikes(cells: np.ndarray, t: int, count: np.ndarray, times: np.ndarray, traces: np.ndarray,
@@ -114,12 +119,13 @@ def add_post_spikes(cells: np.ndarray, t: int, count: np.ndarray, times: np.ndar
         return
     last = count[cells]
     trace = add_spike_to_trace(traces[cells, last], t - times[cells, last], lut_minus)
-    full = last >= HISTORY_SLOTS - 1
+    slots = times.shape[1]
+    full = last >= slots - 1
     if full.any():
         f = cells[full]
         times[f, 1:-1] = times[f, 2:]
         traces[f, 1:-1] = traces[f, 2:]
-    slot = np.where(full, HISTORY_SLOTS - 1, last + 1)
+    slot = np.where(full, slots - 1, last + 1)
     times[cells, slot] = t
     traces[cells, slot] = trace
     count[cells] = slot
@@ -130,7 +136,7 @@ def row_update(t: int, last_pre: int, last_trace: int, units: np.ndarray, posts:
     """The weights (units) a row's spike at step ``t`` carries, after the deferred update; ``units`` updated in place.
 
     ``last_pre``, ``last_trace``: the row's previous spike step and trace (0, 0 before its first spike).
-    Vectorised over the row's synapses: the history's 15 slots are visited in time order.
+    Vectorised over the row's synapses: the history's slots (15 on the chip) are visited in time order.
     """
     d = c.delay
     w = np.asarray(units, dtype=np.int64) << c.shift
@@ -139,7 +145,7 @@ def row_update(t: int, last_pre: int, last_trace: int, units: np.ndarray, posts:
     n = count[posts]
     t_hist, o_hist = times[posts], traces[posts]
     prev = np.zeros(posts.size, np.int64)  # slot of the latest spike at or before `end` (0: the placeholder)
-    for k in range(1, HISTORY_SLOTS):
+    for k in range(1, times.shape[1]):
         valid = k <= n
         inside = valid & (t_hist[:, k] > begin) & (t_hist[:, k] <= end)
         decayed = fixed_mul16(last_trace, lut_value(t_hist[:, k] + d - last_pre, c.lut_plus))
