@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from cases import lif_net  # noqa: E402
 
-from engramsim.hardware.pynn import to_pynn  # noqa: E402
+from engramsim.hardware.pynn import compare_spikes, to_pynn  # noqa: E402
 from engramsim.sim.spiking import (  # noqa: E402
     FixedProbability,
     IF_curr_exp,
@@ -55,6 +55,13 @@ def main(out_path: str) -> None:
         out[k + "/native_d"], out[k + "/pynn_d"] = proj.delays * net.dt, ex.get(proj.label, "delay")
         pre, post = ex.addresses(proj.label)
         out[k + "/same_pairs"] = np.array(np.array_equal(pre, proj.pre_index) and np.array_equal(post, proj.post_index))
+    ex.run(200.0)
+    net.run(200.0)
+    for label in ("hidden", "out"):
+        native = next(m for m in net.monitors if m.kind == "spikes" and m.population.label == label).to_xarray()
+        c = compare_spikes(native, ex.spikes(label), tolerance=0.5)
+        out[f"lif/{label}/fraction_within"] = np.array(c.fraction_within)
+        out[f"lif/{label}/counts"] = np.array([native.time.size, ex.spikes(label).time.size])
     ex.end()
     net = one_hop_net()
     ex = to_pynn(net, sim)

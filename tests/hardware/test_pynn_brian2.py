@@ -25,7 +25,7 @@ def results(tmp_path_factory):
 
 
 def test_every_synapse_reads_back_unchanged(results):
-    labels = {k.split("/")[1] for k in results if k.startswith("lif/")}
+    labels = {k.split("/")[1] for k in results if k.startswith("lif/") and k.endswith("/same_pairs")}
     assert labels == {"src-hidden", "src-out", "hidden-out", "out-out", "hidden-hidden"}
     for label in labels:
         k = f"lif/{label}"
@@ -48,3 +48,13 @@ def test_one_hop_spikes_are_exactly_one_step_later(results):
     got = {(round(t * 10), i) for t, i in zip(brian2_t.tolist(), brian2_i.tolist())}
     assert len(shifted & got) >= 0.99 * native_t.size
     assert any("tau_refrac is exported one step longer" in str(n) for n in results["notes"])
+
+
+def test_two_layer_network_within_half_a_millisecond(results):
+    """The NEST comparison's IF_curr_exp network (sources -> 30 cells -> 10 cells, every connector kind,
+    inhibition, dt = 0.1 ms, 200 ms): >= 98 % of each layer's spikes within 0.5 ms of the native ones, counts
+    within 1 % (measured 99.3 % and 99.4 %; without the longer tau_refrac 51 % and 42 %)."""
+    for label in ("hidden", "out"):
+        assert float(results[f"lif/{label}/fraction_within"]) >= 0.98, label
+        native, brian2 = results[f"lif/{label}/counts"]
+        assert native > 300 and abs(int(brian2) - int(native)) <= 0.01 * native
