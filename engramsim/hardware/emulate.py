@@ -110,7 +110,8 @@ def run_fixed_point(network: Network, duration: float, backend: str = "numpy", r
     Parameters
     ----------
     network
-        ``IF_curr_exp`` cells and ``SpikeSourceArray`` sources; static projections, and plastic ones with
+        ``IF_curr_exp`` cells and spike sources (``SpikeSourceArray``, and ``SpikeSourcePoisson`` with the
+        engine's own draws, so the same spikes); static projections, and plastic ones with
         sPyNNaker's pair rule (``SpikePairRule(convention="spynnaker7")`` with additive weight dependence),
         emulated by :mod:`engramsim.hardware.stdp_fixed`.  Not run: only its structure and initial weights are
         read (it is built to draw its connections).
@@ -143,7 +144,7 @@ def run_fixed_point(network: Network, duration: float, backend: str = "numpy", r
     network.build()
     dt = network.dt
     history_slots = check_int(history_slots, "history_slots", minimum=2)
-    emulator = _Emulator(network, backend, _shifts(network, shifts), history_slots)
+    emulator = _Emulator(network, backend, _shifts(network, shifts), history_slots, n_steps)
     for t in range(n_steps):
         emulator.step(t)
     spikes = emulator.spikes(dt)
@@ -224,7 +225,8 @@ def _shifts(network: Network, given: dict[str, dict[str, int]] | None) -> dict[s
 class _Emulator:
     """The state of a network on its (emulated) cores: cells, ring buffers, postsynaptic histories, rows."""
 
-    def __init__(self, network: Network, backend: str, shifts: dict[str, dict[str, int]], history_slots: int):
+    def __init__(self, network: Network, backend: str, shifts: dict[str, dict[str, int]], history_slots: int,
+                 n_steps: int):
         self.history_slots = history_slots
         numba = backend == "numba"
         self.cell_step = lif_step_fixed_numba if numba else lif_step_fixed
@@ -240,11 +242,8 @@ class _Emulator:
         self.depth = max([int(p.delays.max()) for p in network.projections if p.delays.size] + [1]) + 1
         self.cells, self.sources, self.histories = {}, {}, {}
         for pop in network.populations:
-            if isinstance(pop.celltype, SpikeSourceArray):
-                trains = [np.rint(np.asarray(t, dtype=float) / dt).astype(np.int64)
-                          for t in pop.celltype.times_per_neuron(pop.size)]
-                steps = np.concatenate(trains + [np.zeros(0, np.int64)])
-                cells = np.repeat(np.arange(pop.size), [len(t) for t in trains])
+            if pop.celltype.is_source:  # the engine's own emitter: the same spikes (Poisson: the same draws)
+                steps, cells = pop.celltype.emitter(pop, dt, network.seed).events(0, n_steps)
                 order = np.lexsort((cells, steps))
                 self.sources[pop.label] = (steps[order], cells[order])
             elif type(pop.celltype).__name__ == "IF_curr_exp":
@@ -256,7 +255,7 @@ class _Emulator:
                     "shift": np.array([shift.get("excitatory", 0), shift.get("inhibitory", 0)])}
             else:
                 raise ExportError(f"population {pop.label!r}: the fixed-point emulator runs IF_curr_exp cells and "
-                                  f"spike-source arrays, got {type(pop.celltype).__name__}")
+                                  f"spike sources, got {type(pop.celltype).__name__}")
         self.outgoing: dict[str, list[dict]] = {p.label: [] for p in network.populations}
         for proj in network.projections:
             self.outgoing[proj.pre.label].append(self._projection(proj, dt))

@@ -72,4 +72,4 @@ def test_fixed_point_report_refuses_what_the_emulator_cannot_run(tmp_path, capsy
             "--set", "n_neurons=20", "--set", "duration=10"]
     assert main(args) == 2
     err = capsys.readouterr().err
-    assert "runs IF_curr_exp cells and spike-source arrays" in err and err.count("\n") == 1
+    assert "runs IF_curr_exp cells and spike sources" in err and err.count("\n") == 1
