@@ -35,6 +35,8 @@ CASES = [
     ("run_fixed_point", "shifts['cells']['excitatory']", bad_int(0, 15),
      lambda v: run_fixed_point(small_net(), 5.0, shifts={"cells": {"excitatory": v}})),
     ("run_fixed_point", "history_slots", bad_int(2), lambda v: run_fixed_point(small_net(), 5.0, history_slots=v)),
+    ("run_fixed_point", "provenance", st.one_of(st.lists(st.integers(), max_size=2), st.text(max_size=3)),
+     lambda v: run_fixed_point(small_net(), 5.0, provenance=v)),
     ("simulate", "arithmetic", bad_choice(("float", "spinnaker")), lambda v: simulate(small_net(), 5.0, v)),
     ("simulate", "backend", bad_choice(("numpy", "numba")), lambda v: simulate(small_net(), 5.0, backend=v)),
     ("simulate", "duration", bad_float(0.0).filter(lambda v: not isinstance(v, list)),

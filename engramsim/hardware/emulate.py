@@ -104,7 +104,7 @@ def _copy(network: Network, spike_times: dict[str, Any] | None, backend: str, fi
 
 def run_fixed_point(network: Network, duration: float, backend: str = "numpy", return_weights: bool = False,
                     shifts: dict[str, dict[str, int]] | None = None,
-                    history_slots: int = stdp_fixed.HISTORY_SLOTS) -> Any:
+                    history_slots: int = stdp_fixed.HISTORY_SLOTS, provenance: dict | None = None) -> Any:
     """Spikes of every population, ``{label: (times_ms, neurons)}`` sorted by (time, neuron), in fixed point.
 
     Parameters
@@ -130,6 +130,11 @@ def run_fixed_point(network: Network, duration: float, backend: str = "numpy", r
         Slots of each cell's postsynaptic spike history, the first a placeholder (sPyNNaker's
         ``MAX_POST_SYNAPTIC_EVENTS``, 16: 15 spikes remembered).  More slots ask what a chip with a longer
         history would do.
+    provenance
+        A dict to fill with what went wrong on the emulated cores: ``saturated_ring_buffer_entries``
+        (population label -> ring-buffer entries that reached ``0xFFFF`` units and were capped) and
+        ``forgotten_pairings`` (plastic projection label -> synapses whose pending potentiation was lost when a
+        full postsynaptic history forgot a spike).
 
     Notes
     -----
@@ -144,10 +149,14 @@ def run_fixed_point(network: Network, duration: float, backend: str = "numpy", r
     network.build()
     dt = network.dt
     history_slots = check_int(history_slots, "history_slots", minimum=2)
+    if provenance is not None and not isinstance(provenance, dict):
+        raise ValidationTypeError(f"provenance must be a dict to fill (or None), got {type(provenance).__name__}")
     emulator = _Emulator(network, backend, _shifts(network, shifts), history_slots, n_steps)
     for t in range(n_steps):
         emulator.step(t)
     spikes = emulator.spikes(dt)
+    if provenance is not None:
+        provenance.update(emulator.provenance())
     return (spikes, emulator.weights()) if return_weights else spikes
 
 
@@ -241,6 +250,8 @@ class _Emulator:
         self.shifts = shifts
         self.depth = max([int(p.delays.max()) for p in network.projections if p.delays.size] + [1]) + 1
         self.cells, self.sources, self.histories = {}, {}, {}
+        self.saturated = {p.label: 0 for p in network.populations if not p.celltype.is_source}
+        self.forgotten: dict[str, int] = {}
         for pop in network.populations:
             if pop.celltype.is_source:  # the engine's own emitter: the same spikes (Poisson: the same draws)
                 steps, cells = pop.celltype.emitter(pop, dt, network.seed).events(0, n_steps)
@@ -270,6 +281,10 @@ class _Emulator:
             entry["rule"] = stdp_fixed.pair_rule_constants(proj.synapse_type.pair_stdp_parameters(), shift,
                                                                  delay, dt)
             entry["row_ptr"] = np.searchsorted(proj.pre_index, np.arange(proj.pre.size + 1))
+            by_post = np.argsort(proj.post_index, kind="stable")
+            entry["col_pre"] = proj.pre_index[by_post]
+            entry["col_ptr"] = np.searchsorted(proj.post_index[by_post], np.arange(proj.post.size + 1))
+            self.forgotten[proj.label] = 0
             entry["last"] = np.zeros(proj.pre.size, np.int64)
             entry["trace"] = np.zeros(proj.pre.size, np.int64)
             timing = (entry["rule"].lut_plus.tolist(), entry["rule"].lut_minus.tolist())
@@ -292,6 +307,7 @@ class _Emulator:
             fired_now[label] = np.unique(cells[lo:hi])
         for label, st in self.cells.items():
             slot = st["buf"][t % self.depth]
+            self.saturated[label] += int(np.count_nonzero(slot > 0xFFFF))
             raw = np.minimum(slot, 0xFFFF) << st["shift"][:, None]
             spiked = self.cell_step(st["v"], st["ie"], st["ii"], st["ref"], raw[0], raw[1], st["c"])
             slot[:] = 0
@@ -299,13 +315,37 @@ class _Emulator:
         for label, idx in fired_now.items():
             if label in self.histories and idx.size:
                 history = self.histories[label]
-                self.add_post(idx, t, *history["arrays"], history["lut_minus"])
+                dropped = self.add_post(idx, t, *history["arrays"], history["lut_minus"])
+                if np.any(dropped >= 0):
+                    self._count_forgotten(label, idx[dropped >= 0], dropped[dropped >= 0])
         for label, idx in fired_now.items():
             if idx.size == 0:
                 continue
             self.fired_log[label].append((t, idx))
             for entry in self.outgoing[label]:
                 self._deliver(t, idx, entry)
+
+    def _count_forgotten(self, label: str, cells: np.ndarray, dropped: np.ndarray) -> None:
+        """Count the synapses onto ``cells`` whose pending potentiation by the ``dropped`` spikes is now lost.
+
+        A spike ``p`` of cell ``j`` would still potentiate synapse ``i -> j`` at ``i``'s next spike if ``i`` has
+        fired (its trace is not 0), ``i`` last fired before ``p + d`` and the table still holds ``p + d - L``.
+        """
+        for entries in self.outgoing.values():
+            for entry in entries:
+                if "rule" not in entry or entry["proj"].post.label != label:
+                    continue
+                rule, ptr, pres = entry["rule"], entry["col_ptr"], entry["col_pre"]
+                for j, p in zip(cells.tolist(), dropped.tolist()):
+                    pre = pres[ptr[j]:ptr[j + 1]]
+                    last = entry["last"][pre]
+                    pending = (entry["trace"][pre] != 0) & (last < p + rule.delay) & \
+                        (p + rule.delay - last < rule.lut_plus.size)
+                    self.forgotten[entry["proj"].label] += int(np.count_nonzero(pending))
+
+    def provenance(self) -> dict[str, dict[str, int]]:
+        """What went wrong on the emulated cores, as counts (sPyNNaker reports the saturations too)."""
+        return {"saturated_ring_buffer_entries": dict(self.saturated), "forgotten_pairings": dict(self.forgotten)}
 
     def _deliver(self, t: int, idx: np.ndarray, entry: dict) -> None:
         proj = entry["proj"]

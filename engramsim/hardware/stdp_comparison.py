@@ -135,7 +135,9 @@ def ca3_memory(n_cues: int, n_content: int, n_operations: int, seed: int = 0, de
         ``exact_fixed_long_history`` (the same in fixed point with a postsynaptic history that forgets nothing),
         ``n_operations``, ``spikes`` (all populations, double precision), ``differing_spikes`` (the symmetric
         difference of the two spike sets), ``max_weight_difference`` (nA, plastic weights as last transmitted)
-        and ``unit`` (nA, the plastic projections' ring-buffer unit).
+        ``forgotten_pairings`` (pending potentiations the 15-spike histories dropped, see
+        :func:`~engramsim.hardware.emulate.run_fixed_point`'s ``provenance``) and ``unit`` (nA, the plastic
+        projections' ring-buffer unit).
     """
     from engramsim.hardware.arithmetic_report import compare_arithmetics
     from engramsim.hardware.emulate import run_fixed_point
@@ -165,6 +167,7 @@ def ca3_memory(n_cues: int, n_content: int, n_operations: int, seed: int = 0, de
             "spikes": sum(p.spikes_float for p in report.populations),
             "differing_spikes": sum(p.differing for p in report.populations),
             "max_weight_difference": max(q.max_weight_difference for q in plastic),
+            "forgotten_pairings": sum(q.forgotten_pairings for q in plastic),
             "unit": max(q.unit for q in plastic)}
 
 
@@ -180,12 +183,14 @@ def main() -> None:
               f"{r['float_spikes']} / {r['fixed_spikes']} |")
     print()
     print("| CA3 memory (c x m, operations) | exact answers, float | exact answers, fixed point | fixed point, "
-          "history forgetting nothing | spikes (float) | spikes that differ | largest weight difference (nA) |")
-    print("|---|---|---|---|---|---|---|")
+          "history forgetting nothing | pairings forgotten | spikes (float) | spikes that differ | "
+          "largest weight difference (nA) |")
+    print("|---|---|---|---|---|---|---|---|")
     for c, m, n in ((10, 10, 200), (50, 50, 200), (100, 100, 300)):
         r = ca3_memory(c, m, n)
         print(f"| {c} x {m}, {n} | {r['exact_float']} | {r['exact_fixed']} | {r['exact_fixed_long_history']} | "
-              f"{r['spikes']} | {r['differing_spikes']} | {r['max_weight_difference']:.3f} |")
+              f"{r['forgotten_pairings']} | {r['spikes']} | {r['differing_spikes']} | "
+              f"{r['max_weight_difference']:.3f} |")
 
 
 if __name__ == "__main__":

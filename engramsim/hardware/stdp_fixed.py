@@ -112,15 +112,19 @@ def new_history(n: int, slots: int = HISTORY_SLOTS) -> tuple[np.ndarray, np.ndar
 
 
 def add_post_spikes(cells: np.ndarray, t: int, count: np.ndarray, times: np.ndarray, traces: np.ndarray,
-                    lut_minus: np.ndarray) -> None:
-    """Record a spike at step ``t`` of each cell in ``cells`` in the history (in place)."""
+                    lut_minus: np.ndarray) -> np.ndarray:
+    """Record a spike at step ``t`` of each cell in ``cells`` in the history (in place).
+
+    Returns, per entry of ``cells``, the step of the spike a full history forgot to make room (-1: none).
+    """
     cells = np.asarray(cells, dtype=np.int64)
     if cells.size == 0:
-        return
+        return np.zeros(0, np.int64)
     last = count[cells]
     trace = add_spike_to_trace(traces[cells, last], t - times[cells, last], lut_minus)
     slots = times.shape[1]
     full = last >= slots - 1
+    forgotten = np.where(full, times[cells, 1], -1)
     if full.any():
         f = cells[full]
         times[f, 1:-1] = times[f, 2:]
@@ -129,6 +133,7 @@ def add_post_spikes(cells: np.ndarray, t: int, count: np.ndarray, times: np.ndar
     times[cells, slot] = t
     traces[cells, slot] = trace
     count[cells] = slot
+    return forgotten
 
 
 def row_update(t: int, last_pre: int, last_trace: int, units: np.ndarray, posts: np.ndarray, count: np.ndarray,
@@ -189,15 +194,18 @@ def _row_loop(t, last_pre, last_trace, units, posts, count, times, traces, lut_p
         units[s] = (w >> shift) & 0xFFFF
 
 
-def _post_loop(cells, t, count, times, traces, lut_minus):  # pragma: no cover (compiled by Numba)
+def _post_loop(cells, t, count, times, traces, lut_minus, forgotten):  # pragma: no cover (compiled by Numba)
     last_slot = times.shape[1] - 1
-    for j in cells:
+    for e in range(cells.size):
+        j = cells[e]
         last = count[j]
+        forgotten[e] = -1
         lag = t - times[j, last]
         f = lut_minus[lag] if 0 <= lag < lut_minus.size else 0
         o = ((traces[j, last] + 0x8000) & 0xFFFF) - 0x8000
         trace = ((((o * f) >> 11) + 2048 + 0x8000) & 0xFFFF) - 0x8000
         if last >= last_slot:
+            forgotten[e] = times[j, 1]
             for k in range(2, last_slot + 1):
                 times[j, k - 1] = times[j, k]
                 traces[j, k - 1] = traces[j, k]
@@ -229,6 +237,9 @@ def row_update_numba(t: int, last_pre: int, last_trace: int, units: np.ndarray, 
 
 
 def add_post_spikes_numba(cells: np.ndarray, t: int, count: np.ndarray, times: np.ndarray, traces: np.ndarray,
-                          lut_minus: np.ndarray) -> None:
+                          lut_minus: np.ndarray) -> np.ndarray:
     """The Numba twin of :func:`add_post_spikes`."""
-    _compiled("post", _post_loop)(np.asarray(cells, dtype=np.int64), int(t), count, times, traces, lut_minus)
+    cells = np.asarray(cells, dtype=np.int64)
+    forgotten = np.empty(cells.size, np.int64)
+    _compiled("post", _post_loop)(cells, int(t), count, times, traces, lut_minus, forgotten)
+    return forgotten

@@ -62,6 +62,8 @@ def test_fixed_point_report_of_ca3(tmp_path):
     assert sum(p["spikes_float"] for p in report["populations"]) > 50
     plastic = [q for q in report["projections"] if q["plastic"]]
     assert len(plastic) == 2 and all(0 < q["max_weight_difference"] < 4 * q["unit"] for q in plastic)
+    assert all(q["forgotten_pairings"] == 0 for q in plastic)
+    assert all(p["saturated_entries"] == 0 for p in report["populations"])
     table = tmp_path / "ca3.txt"
     assert main(["export", "ca3", "--target", "fixed-point-report", "--out", str(table)]) == 0
     assert "the same spikes" in table.read_text() and "largest weight difference" in table.read_text()

@@ -191,7 +191,11 @@ def test_ring_buffer_saturates_at_sixteen_bits():
     copy.run(20.0)
     assert next(m for m in copy.monitors if m.population.label == "cell").times.tolist() == [2.0]
     assert run_fixed_point(net, 20.0)["cell"][0].tolist() == [2.0]
-    assert run_fixed_point(net, 20.0, shifts={"cell": {"excitatory": 5}})["cell"][0].size == 0
+    provenance = {}
+    assert run_fixed_point(net, 20.0, shifts={"cell": {"excitatory": 5}}, provenance=provenance)["cell"][0].size == 0
+    assert provenance["saturated_ring_buffer_entries"] == {"cell": 1}
+    run_fixed_point(net, 20.0, provenance=provenance)
+    assert provenance["saturated_ring_buffer_entries"] == {"cell": 0}
     assert run_fixed_point(net, 20.0, shifts={"cell": {"excitatory": 6}})["cell"][0].tolist() == [2.0]  # 128 nA
     with pytest.raises(ValueError, match="shifts: expected"):
         run_fixed_point(net, 20.0, shifts={"nope": {"excitatory": 5}})
@@ -316,6 +320,8 @@ def test_arithmetic_report_finds_the_first_difference():
     net = build_circuit(50, 50, input_spikes(ops, starts, 50, 50), backend="numba").network
     report = compare_arithmetics(net, float(starts[-1] + 12))
     assert not report.same_spikes and "the spikes differ" in str(report)
+    forgotten = {q.label: q.forgotten_pairings for q in report.projections if q.plastic}
+    assert forgotten["CueCue->ContCue:excitatory"] > 100  # measured 193 (and 4 on ContCont->CueCont)
     (sf, _), (ss, _) = report.runs["float"], report.runs["spinnaker"]
     for p in report.populations:
         diff = _spike_set(*sf[p.label]) ^ _spike_set(*ss[p.label])
@@ -342,3 +348,33 @@ def test_poisson_sources_give_the_engine_spikes_in_the_emulator():
     for label in ("poisson", "cells"):
         assert _spike_set(*float_spikes[label]) == _spike_set(*fixed_spikes[label]), label
     assert float_spikes["cells"][0].size > 0.9 * float_spikes["poisson"][0].size
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_forgotten_pairings_are_counted(backend):
+    """The long-bursts teaching network (3 synapses, 3 s): every postsynaptic spike a full history drops while its
+    synapse's presynaptic cell has fired, last fired before p + 1, and the table still holds p + 1 - L, counted
+    here from the spike trains with a 15-deep queue per cell, equals the emulator's count."""
+    from collections import deque
+
+    from engramsim.hardware.stdp_comparison import teaching_network
+    from engramsim.hardware.stdp_fixed import exp_lut
+
+    net = teaching_network("long-post-bursts", n=3, duration=3000.0)
+    spikes = run_fixed_point(net, 3000.0, backend=backend, provenance=(provenance := {}))
+    lut_size = exp_lut(20.0).size
+    pre = next(p for p in net.populations if p.label == "pre")
+    pre_steps = [np.rint(t).astype(int) for t in pre.celltype.times_per_neuron(3)]
+    expected = 0
+    for j in range(3):
+        posts = np.rint(spikes["cells"][0][spikes["cells"][1] == j]).astype(int)
+        queue = deque()
+        for p in posts:
+            if len(queue) == 15:
+                q = queue.popleft()
+                fired = pre_steps[j][pre_steps[j] <= p]  # the presynaptic spikes up to now (its row updated)
+                if fired.size and fired[-1] < q + 1 and q + 1 - fired[-1] < lut_size:
+                    expected += 1
+            queue.append(p)
+    assert expected > 20
+    assert provenance["forgotten_pairings"] == {"plastic": expected}
