@@ -196,6 +196,7 @@ def simulate(network: Network, duration: float, arithmetic: str = "float", backe
     from engramsim.sim.backends import get_backend
     from engramsim.sim.spiking.network import SPIKING_CHUNK
 
+    network.build()  # draws the connections (weights given by functions) so that the copy has the same synapses
     net = copy.deepcopy(network)
     net.backend = get_backend(backend, kernels=(SPIKING_CHUNK,))
     recorded = {m.population.label for m in net.monitors if m.kind == "spikes"}

@@ -378,3 +378,21 @@ def test_forgotten_pairings_are_counted(backend):
             queue.append(p)
     assert expected > 20
     assert provenance["forgotten_pairings"] == {"plastic": expected}
+
+
+def test_simulate_takes_a_network_whose_weights_are_drawn_by_a_function():
+    """An unbuilt network with weights from a function (its synapses drawn at build): both arithmetics run the
+    same synapses, and the weights they report start from the same draw."""
+    from engramsim.hardware.emulate import simulate
+    from engramsim.sim.spiking import FixedProbability, IF_curr_exp, Network, Population, Projection, \
+        SpikeSourceArray, StaticSynapse
+
+    rng = np.random.default_rng(4)
+    net = Network(dt=1.0, seed=2, backend="numpy")
+    src = Population(10, SpikeSourceArray(spike_times=[[float(k + 1)] for k in range(10)]), label="src")
+    cells = Population(5, IF_curr_exp(), label="cells")
+    net.add(Projection(src, cells, FixedProbability(0.5), StaticSynapse(weight=lambda k: rng.uniform(0, 1, k)),
+                       label="p"))
+    (_, w_float), (_, w_fixed) = simulate(net, 20.0), simulate(net, 20.0, arithmetic="spinnaker")
+    assert w_float["p"].size > 10
+    np.testing.assert_allclose(w_fixed["p"], w_float["p"], atol=2.0 ** -11, rtol=0)  # truncated to units
