@@ -279,8 +279,8 @@ class _Emulator:
                  "units": ring_buffer_units(proj.get_weights("list"), shift), "shift": shift}
         if proj.plastic:
             delay = int(proj.delays[0]) if proj.delays.size else 1
-            entry["rule"] = stdp_fixed.pair_rule_constants(proj.synapse_type.pair_stdp_parameters(), shift,
-                                                                 delay, dt)
+            entry["rule"] = stdp_fixed.pair_rule_constants(proj.synapse_type.pair_stdp_parameters(), shift, delay,
+                                                           dt)
             entry["row_ptr"] = np.searchsorted(proj.pre_index, np.arange(proj.pre.size + 1))
             by_post = np.argsort(proj.post_index, kind="stable")
             entry["col_pre"] = proj.pre_index[by_post]
