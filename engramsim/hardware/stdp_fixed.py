@@ -33,10 +33,10 @@ What a SpiNNaker core does for a plastic synapse, per the sPyNNaker 7.4 sources
   the spike carries the new weight.
 
 This is the rule of :func:`engramsim.learning_rules.stdp.spynnaker7_synapse_history` (and the engine's
-``"spynnaker7"`` convention) in sPyNNaker's arithmetic and with its bounded history.  Choices made where
-the sources leave the arithmetic to the compiler, stated so they can be checked on a board: an ``accum``
-product is truncated toward minus infinity (a 64-bit product shifted right by 15); nothing here has been run
-against a board.
+``"spynnaker7"`` convention) in sPyNNaker's arithmetic and with its bounded history.  Where the sources
+leave the arithmetic to the compiler: an ``accum`` product is truncated toward minus infinity, which is how
+GCC's ARM back end expands it (``mulsa3`` in ``arm-fixed.md``: the 64-bit product, bits 15 to 46); nothing
+here has been run against a board.
 
 Arrays (all int64): the row's ``units`` and postsynaptic cell indices ``posts``; a history is
 ``count`` (cells,), ``times`` and ``traces`` (cells, 16).
