@@ -314,11 +314,15 @@ def build_parser() -> argparse.ArgumentParser:
     p_plot.add_argument("--debug", action="store_true", help="show tracebacks")
     p_plot.set_defaults(func=_cmd_plot)
 
-    p_export = sub.add_parser("export", help="write a built-in network for PyNN, SpiNNaker or NIR")
+    p_export = sub.add_parser("export", help="write a built-in network for PyNN, SpiNNaker or NIR, or check it "
+                                             "in SpiNNaker's arithmetic")
     p_export.add_argument("model", help="ca3 or izhikevich-2003")
     from engramsim.hardware.export import TARGETS
 
-    p_export.add_argument("--target", required=True, choices=TARGETS)
+    p_export.add_argument("--target", required=True, choices=TARGETS,
+                          help="pynn-script: a standalone PyNN script; spinnaker-report: what sPyNNaker would need "
+                               "and round; fixed-point-report: the network run in double precision and in "
+                               "sPyNNaker's fixed point, compared; nir: a NIR graph")
     p_export.add_argument("--out", required=True, help="output path (.py, .txt or .json, .nir)")
     p_export.add_argument("--set", action="append", metavar="KEY=VALUE",
                           help="a model parameter, duration (ms), simulator (nest, spiNNaker, brian2) or dt_nir (s)")
