@@ -13,6 +13,11 @@ import math
 import numpy as np
 from numba import njit
 
+from engramsim.sim.spiking.stdp_numpy import add_spike_to_trace
+
+#: the reference's trace update, compiled as it stands
+_add_spike_to_trace = njit(cache=True)(add_spike_to_trace)
+
 
 @njit(cache=True)
 def _plastic_arrivals(t, dt, flat, n_slots, n_total, meta, par, row_ptr, syn_post, w, w_sent, pre_last, pre_x,
@@ -83,12 +88,7 @@ def _plastic_post_spikes(t, dt, spikes, n_spikes, meta, par, col_ptr, col_syn, s
                     if v > w_max:
                         v = w_max
                     w[e] = v
-            k = post_off + i
-            if post_last[k] >= 0:
-                post_y[k] = 1.0 + post_y[k] * math.exp(-((t - post_last[k]) * dt) / tau_minus)
-            else:
-                post_y[k] = 1.0
-            post_last[k] = t
+            _add_spike_to_trace(post_last, post_y, post_off + i, t, dt, tau_minus)
 
 
 
@@ -124,12 +124,7 @@ def _spynnaker7_end_of_step(t, dt, spikes, n_spikes, flat, n_slots, n_total, met
                     w[e] = x
                 w_sent[e] = w[e]
                 flat[base + i] += sign * w[e]
-            k = pre_off + j
-            if pre_last[k] >= 0:
-                pre_x[k] = pre_x[k] * math.exp(-((t - pre_last[k]) * dt) / tau_plus) + 1.0
-            else:
-                pre_x[k] = 1.0
-            pre_last[k] = t
+            _add_spike_to_trace(pre_last, pre_x, pre_off + j, t, dt, tau_plus)
         qs = t - delay + 1
         if delay == 1:
             posts, n_posts = spikes, n_spikes
@@ -151,9 +146,4 @@ def _spynnaker7_end_of_step(t, dt, spikes, n_spikes, flat, n_slots, n_total, met
                     if v > w_max:
                         v = w_max
                     w[e] = v
-            k = post_off + i
-            if post_last[k] >= 0:
-                post_y[k] = post_y[k] * math.exp(-((qs - post_last[k]) * dt) / tau_minus) + 1.0
-            else:
-                post_y[k] = 1.0
-            post_last[k] = qs
+            _add_spike_to_trace(post_last, post_y, post_off + i, qs, dt, tau_minus)

@@ -74,8 +74,8 @@ import math
 
 import numpy as np
 
-__all__ = ["ARRIVAL", "CONVENTIONS", "SPYNNAKER7", "clip", "decay", "plastic_arrivals", "plastic_post_spikes",
-           "spynnaker7_end_of_step", "spynnaker7_post_spikes", "spynnaker7_pre_spikes"]
+__all__ = ["ARRIVAL", "CONVENTIONS", "SPYNNAKER7", "add_spike_to_trace", "clip", "decay", "plastic_arrivals",
+           "plastic_post_spikes", "spynnaker7_end_of_step", "spynnaker7_post_spikes", "spynnaker7_pre_spikes"]
 
 #: timing conventions of the pair rule, as stored in ``par[p, 7]``
 ARRIVAL, SPYNNAKER7 = 0, 1
@@ -92,6 +92,20 @@ def clip(x, lo, hi):
     """``x`` clipped to ``[lo, hi]`` exactly as the compiled kernel does it (compare, then replace)."""
     x = np.where(x < lo, lo, x)
     return np.where(x > hi, hi, x)
+
+
+def add_spike_to_trace(last, trace, k, step, dt, tau):
+    """Trace ``k`` at a new spike at ``step``: the old one decayed since ``last[k]``, plus one (1 at the first spike).
+
+    The trace of a spike train including its latest spike (``spynnaker7``'s ``r`` and ``o``, ``arrival``'s
+    postsynaptic ``y``); ``last[k]`` becomes ``step``.  Plain scalar code, so that the Numba twin compiles this
+    very function.
+    """
+    if last[k] >= 0:
+        trace[k] = trace[k] * math.exp(-(float(step - last[k]) * dt) / tau) + 1.0
+    else:
+        trace[k] = 1.0
+    last[k] = step
 
 
 def plastic_arrivals(t, dt, buf, plastic):
@@ -170,12 +184,7 @@ def _arrival_post_spikes(t, dt, spikes, plastic, p):
         x[later] = (pre_x[pre[later]] + 1.0) * decay(t - last[later], dt, tau_plus)
         seen = np.flatnonzero(last >= 0)
         w[syn[seen]] = clip(w[syn[seen]] + amp_plus * x[seen], w_min, w_max)
-        k = post_off + i
-        if post_last[k] >= 0:
-            post_y[k] = 1.0 + post_y[k] * math.exp(-(float(t - post_last[k]) * dt) / tau_minus)
-        else:
-            post_y[k] = 1.0
-        post_last[k] = t
+        add_spike_to_trace(post_last, post_y, post_off + i, t, dt, tau_minus)
 
 
 def spynnaker7_pre_spikes(t, dt, spikes, plastic, buf, p):
@@ -206,12 +215,7 @@ def spynnaker7_pre_spikes(t, dt, spikes, plastic, buf, p):
             w[a + seen] = np.where(x < w_min, w_min, x)
         w_sent[a:b] = w[a:b]
         np.add.at(buf, (slot, ch, post0 + posts), sign * w[a:b])
-        k = pre_off + j
-        if pre_last[k] >= 0:
-            pre_x[k] = pre_x[k] * math.exp(-(float(t - pre_last[k]) * dt) / tau_plus) + 1.0
-        else:
-            pre_x[k] = 1.0
-        pre_last[k] = t
+        add_spike_to_trace(pre_last, pre_x, pre_off + j, t, dt, tau_plus)
 
 
 def spynnaker7_post_spikes(q, dt, spikes, plastic, p):
@@ -236,9 +240,4 @@ def spynnaker7_post_spikes(q, dt, spikes, plastic, p):
         if seen.size:
             v = w[syn[seen]] + amp_plus * pre_x[pre[seen]] * decay(q + delay - last[seen], dt, tau_plus)
             w[syn[seen]] = np.where(v > w_max, w_max, v)
-        k = post_off + i
-        if post_last[k] >= 0:
-            post_y[k] = post_y[k] * math.exp(-(float(q - post_last[k]) * dt) / tau_minus) + 1.0
-        else:
-            post_y[k] = 1.0
-        post_last[k] = q
+        add_spike_to_trace(post_last, post_y, post_off + i, q, dt, tau_minus)
